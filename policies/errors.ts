@@ -1,0 +1,77 @@
+/**
+ * Every error code of the project lives here, one class per failure, each with a stable `code`.
+ * `test/unit/errors.test.ts` pins the list so a code never changes silently.
+ * policies/, simulator/ and src/ all import from this file (it imports nothing).
+ */
+
+export const ERROR_CODES = {
+  /** A configuration value (policy params, reward expression, env var) is invalid. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** A reward expression failed to parse, compile, or evaluated to a non-finite number. */
+  INVALID_REWARD_EXPRESSION: 'INVALID_REWARD_EXPRESSION',
+  /** A policy name is not in the registry. */
+  UNKNOWN_POLICY: 'UNKNOWN_POLICY',
+  /** A decision was requested with an unusable candidate list (empty, duplicates, too many). */
+  INVALID_CANDIDATES: 'INVALID_CANDIDATES',
+  /** A serialised policy state cannot be restored (wrong policy, wrong version, corrupt). */
+  INVALID_STATE: 'INVALID_STATE',
+  /** A request body failed validation at the edge (HTTP 400). */
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** Numerical failure: matrix not positive definite, NaN in an estimate. */
+  NUMERICAL_ERROR: 'NUMERICAL_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class RouterError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(code: ErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export class InvalidConfigError extends RouterError {
+  constructor(readonly field: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_CONFIG, `${field}: ${message}`, { field }, options);
+  }
+}
+
+export class InvalidRewardExpressionError extends RouterError {
+  constructor(readonly expression: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_REWARD_EXPRESSION, `reward expression "${expression}": ${message}`, { expression }, options);
+  }
+}
+
+export class UnknownPolicyError extends RouterError {
+  constructor(readonly policy: string, known: readonly string[]) {
+    super(ERROR_CODES.UNKNOWN_POLICY, `unknown policy "${policy}"; known: ${known.join(', ')}`, { policy, known });
+  }
+}
+
+export class InvalidCandidatesError extends RouterError {
+  constructor(message: string) {
+    super(ERROR_CODES.INVALID_CANDIDATES, `candidates: ${message}`, { field: 'candidates' });
+  }
+}
+
+export class InvalidStateError extends RouterError {
+  constructor(readonly policy: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_STATE, `state of policy "${policy}": ${message}`, { policy }, options);
+  }
+}
+
+export class ValidationError extends RouterError {
+  constructor(readonly field: string, message: string) {
+    super(ERROR_CODES.VALIDATION_FAILED, `${field}: ${message}`, { field });
+  }
+}
+
+export class NumericalError extends RouterError {
+  constructor(message: string) {
+    super(ERROR_CODES.NUMERICAL_ERROR, message);
+  }
+}
