@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   /** Numerical failure: matrix not positive definite, NaN in an estimate. */
   NUMERICAL_ERROR: 'NUMERICAL_ERROR',
+  /** A log file (decision log, CSV, Open Bandit Dataset) cannot be read: missing columns, mostly bad rows. */
+  INVALID_LOG: 'INVALID_LOG',
+  /** A command-line argument of the simulator is missing, unknown or malformed. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -73,5 +77,19 @@ export class ValidationError extends RouterError {
 export class NumericalError extends RouterError {
   constructor(message: string) {
     super(ERROR_CODES.NUMERICAL_ERROR, message);
+  }
+}
+
+/** A log cannot be used: `file` names it, `line` (1-based, 0 when not about one line) the first offending line. */
+export class LogFormatError extends RouterError {
+  constructor(readonly file: string, readonly line: number, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_LOG, line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`, { file, line }, options);
+  }
+}
+
+/** A command-line option is wrong; `option` names it (e.g. "--log"). */
+export class InvalidArgumentError extends RouterError {
+  constructor(readonly option: string, message: string) {
+    super(ERROR_CODES.INVALID_ARGUMENT, `${option}: ${message}`, { option });
   }
 }

@@ -5,8 +5,10 @@ import { ERROR_CODES } from '../../policies/errors.ts';
 it('error codes are stable', () => {
   expect(Object.values(ERROR_CODES).sort()).toMatchInlineSnapshot(`
     [
+      "INVALID_ARGUMENT",
       "INVALID_CANDIDATES",
       "INVALID_CONFIG",
+      "INVALID_LOG",
       "INVALID_REWARD_EXPRESSION",
       "INVALID_STATE",
       "NUMERICAL_ERROR",
