@@ -23,6 +23,20 @@ export const ERROR_CODES = {
   INVALID_LOG: 'INVALID_LOG',
   /** A command-line argument of the simulator is missing, unknown or malformed. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** HTTP: no route for this method and path (404). */
+  NOT_FOUND: 'NOT_FOUND',
+  /** HTTP: an admin endpoint was called without a bearer token (401). */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** HTTP: wrong admin token, or admin endpoints disabled because ADMIN_TOKEN is unset (403). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** HTTP: the body is not `application/json` (415). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** HTTP: the body is larger than the router accepts (413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** HTTP: an unexpected failure inside the router (500; a bug, never bad input). */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  /** The event bus or the store is unreachable or did not answer within its budget. */
+  DEPENDENCY_UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -91,5 +105,19 @@ export class LogFormatError extends RouterError {
 export class InvalidArgumentError extends RouterError {
   constructor(readonly option: string, message: string) {
     super(ERROR_CODES.INVALID_ARGUMENT, `${option}: ${message}`, { option });
+  }
+}
+
+/** An HTTP-level failure with its status (404, 401, 403, 413, 415, 500); the body is `{"error": {code, message}}`. */
+export class HttpError extends RouterError {
+  constructor(readonly statusCode: number, code: ErrorCode, message: string) {
+    super(code, message, { statusCode });
+  }
+}
+
+/** NATS or Redis did not answer (down, slow beyond its budget); the router fails open around it. */
+export class DependencyUnavailableError extends RouterError {
+  constructor(readonly dependency: string, message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.DEPENDENCY_UNAVAILABLE, `${dependency}: ${message}`, { dependency }, options);
   }
 }

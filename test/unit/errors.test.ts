@@ -5,14 +5,21 @@ import { ERROR_CODES } from '../../policies/errors.ts';
 it('error codes are stable', () => {
   expect(Object.values(ERROR_CODES).sort()).toMatchInlineSnapshot(`
     [
+      "DEPENDENCY_UNAVAILABLE",
+      "FORBIDDEN",
+      "INTERNAL_ERROR",
       "INVALID_ARGUMENT",
       "INVALID_CANDIDATES",
       "INVALID_CONFIG",
       "INVALID_LOG",
       "INVALID_REWARD_EXPRESSION",
       "INVALID_STATE",
+      "NOT_FOUND",
       "NUMERICAL_ERROR",
+      "PAYLOAD_TOO_LARGE",
+      "UNAUTHORIZED",
       "UNKNOWN_POLICY",
+      "UNSUPPORTED_MEDIA_TYPE",
       "VALIDATION_FAILED",
     ]
   `);
