@@ -1,0 +1,5 @@
+/** Feature encoding of contexts for the linear policies: spec, hashing, encoder, sparse vectors. */
+export * from './spec.ts';
+export * from './encoder.ts';
+export * from './sparse-vector.ts';
+export { fmix32, hashString, hashValue } from './hash.ts';

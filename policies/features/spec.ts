@@ -1,0 +1,288 @@
+/**
+ * Declarative feature specification: which context fields become which features, as plain JSON (so it can
+ * sit in policy params, snapshots and simulator configs). The encoder (`encoder.ts`) turns a spec into a
+ * fixed-size vector of `dimension` slots:
+ *
+ *   [ dense slots: bias, numeric, cyclic (sin, cos) ... | hashed slots: categoricals, crosses, hashed numerics ]
+ *
+ * Dense features get their own slot(s) in spec order; categorical values and crosses are feature-hashed
+ * into the remaining slots, so unknown values never crash and the size never changes.
+ */
+import { InvalidConfigError } from '../errors.ts';
+
+/** Constant 1 (the intercept). One dense slot. */
+export interface BiasFeature {
+  readonly kind: 'bias';
+}
+
+/**
+ * A number: `clip(transform(value) * scale, min, max)`. Booleans read as 1/0, numeric strings are parsed,
+ * anything else (missing, non-finite, non-numeric) encodes as 0. `placement: 'dense'` (default) gives it a
+ * slot of its own; `'hashed'` puts it in a hashed slot chosen by its name (for many numeric columns, e.g.
+ * the Open Bandit Dataset's `user-item_affinity_*`).
+ */
+export interface NumericFeature {
+  readonly kind: 'numeric';
+  readonly field: string;
+  readonly transform?: 'identity' | 'log1p';
+  readonly scale?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly placement?: 'dense' | 'hashed';
+}
+
+/**
+ * A periodic quantity as (sin, cos) of 2 pi (value mod period) / period: e.g. hour of day from epoch
+ * milliseconds with period 86,400,000. Two dense slots; missing encodes as (0, 0).
+ */
+export interface CyclicFeature {
+  readonly kind: 'cyclic';
+  readonly field: string;
+  readonly period: number;
+}
+
+/** One-hot of a field's value, feature-hashed. Missing is a value of its own. */
+export interface CategoricalFeature {
+  readonly kind: 'categorical';
+  readonly field: string;
+}
+
+/** One-hot of the combination of several fields' values (e.g. issuerCountry x cardNetwork), hashed. */
+export interface CrossFeature {
+  readonly kind: 'cross';
+  readonly fields: readonly string[];
+}
+
+export type FeatureSpec = BiasFeature | NumericFeature | CyclicFeature | CategoricalFeature | CrossFeature;
+
+export type HashingMode = 'signed' | 'unsigned';
+
+export interface EncoderSpec {
+  /** Total number of slots (the length of the dense vector). */
+  readonly dimension: number;
+  /**
+   * `signed` (default): each hashed feature gets a pseudo-random sign (Weinberger et al. 2009), so
+   * collisions cancel in expectation instead of adding up; `unsigned`: plain one-hot into hashed buckets.
+   */
+  readonly hashing: HashingMode;
+  readonly features: readonly FeatureSpec[];
+}
+
+export const MIN_DIMENSION = 2;
+export const MAX_DIMENSION = 1024;
+export const DEFAULT_DIMENSION = 64;
+export const HOUR_OF_DAY_PERIOD_MS = 86_400_000;
+
+/**
+ * The default features of the payment context (`PaymentContext`): 5 dense slots (bias, log amount, 3-D
+ * Secure, hour of day as sin/cos) and 12 hashed one-hots (8 categoricals, 4 crosses): at most 17 non-zeros.
+ */
+export const PAYMENT_FEATURES: readonly FeatureSpec[] = Object.freeze([
+  { kind: 'bias' },
+  // log(1 + amount in minor units) / 10: 0 for 0, ~0.46 for 100.00, ~1.38 for 1,000,000.00; clipped at 2.5.
+  { kind: 'numeric', field: 'amountMinor', transform: 'log1p', scale: 0.1, min: 0, max: 2.5 },
+  { kind: 'numeric', field: 'threeDS' },
+  { kind: 'cyclic', field: 'occurredAtMs', period: HOUR_OF_DAY_PERIOD_MS },
+  { kind: 'categorical', field: 'cardNetwork' },
+  { kind: 'categorical', field: 'cardType' },
+  { kind: 'categorical', field: 'channel' },
+  { kind: 'categorical', field: 'issuerCountry' },
+  { kind: 'categorical', field: 'currency' },
+  { kind: 'categorical', field: 'mcc' },
+  { kind: 'categorical', field: 'merchantId' },
+  { kind: 'categorical', field: 'binPrefix' },
+  { kind: 'cross', fields: ['issuerCountry', 'cardNetwork'] },
+  { kind: 'cross', fields: ['cardNetwork', 'cardType'] },
+  { kind: 'cross', fields: ['channel', 'threeDS'] },
+  // domestic vs cross-border currency
+  { kind: 'cross', fields: ['issuerCountry', 'currency'] },
+] satisfies FeatureSpec[]);
+
+/** The default spec for the payment context at a given dimension. */
+export function paymentEncoderSpec(dimension: number = DEFAULT_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
+  return parseEncoderSpec({ dimension, hashing, features: PAYMENT_FEATURES });
+}
+
+/**
+ * Convenience builder for generic tabular contexts (the simulator's CSV / Open Bandit Dataset rows): a bias,
+ * the numeric fields (dense while they fit, else hashed), one-hot categoricals and crosses.
+ */
+export function tabularEncoderSpec(options: {
+  readonly dimension: number;
+  readonly numeric?: readonly string[];
+  readonly categorical?: readonly string[];
+  readonly crosses?: readonly (readonly string[])[];
+  readonly hashing?: HashingMode;
+}): EncoderSpec {
+  const numeric = options.numeric ?? [];
+  const categorical = options.categorical ?? [];
+  const crosses = options.crosses ?? [];
+  const hashedCount = categorical.length + crosses.length;
+  // keep at least half the space (and at least one slot) for hashed features when there are any
+  const denseBudget = hashedCount > 0 ? Math.max(0, Math.floor(options.dimension / 2) - 1) : options.dimension - 1;
+  const features: FeatureSpec[] = [{ kind: 'bias' }];
+  numeric.forEach((field, i) => {
+    features.push({ kind: 'numeric', field, placement: i < denseBudget ? 'dense' : 'hashed' });
+  });
+  for (const field of categorical) features.push({ kind: 'categorical', field });
+  for (const fields of crosses) features.push({ kind: 'cross', fields: [...fields] });
+  return parseEncoderSpec({ dimension: options.dimension, hashing: options.hashing ?? 'signed', features });
+}
+
+/** Number of dense slots a feature takes (0 for hashed ones). */
+export function denseSlots(f: FeatureSpec): number {
+  switch (f.kind) {
+    case 'bias':
+      return 1;
+    case 'numeric':
+      return f.placement === 'hashed' ? 0 : 1;
+    case 'cyclic':
+      return 2;
+    case 'categorical':
+    case 'cross':
+      return 0;
+  }
+}
+
+/** Number of hashed non-zeros a feature emits (at most). */
+export function hashedEntries(f: FeatureSpec): number {
+  switch (f.kind) {
+    case 'bias':
+    case 'cyclic':
+      return 0;
+    case 'numeric':
+      return f.placement === 'hashed' ? 1 : 0;
+    case 'categorical':
+    case 'cross':
+      return 1;
+  }
+}
+
+/** Stable name of a feature (used as its hash seed and in descriptions). */
+export function featureName(f: FeatureSpec): string {
+  switch (f.kind) {
+    case 'bias':
+      return 'bias';
+    case 'numeric':
+      return `num:${f.field}`;
+    case 'cyclic':
+      return `cyc:${f.field}/${f.period}`;
+    case 'categorical':
+      return `cat:${f.field}`;
+    case 'cross':
+      return `cross:${f.fields.join('*')}`;
+  }
+}
+
+type Obj = { readonly [key: string]: unknown };
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function onlyKeys(where: string, o: Obj, keys: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw new InvalidConfigError(`${where}.${k}`, `unknown key; known: ${keys.join(', ')}`);
+  }
+}
+
+function fieldName(where: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) throw new InvalidConfigError(where, `must be a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function finite(where: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidConfigError(where, `must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseFeature(where: string, v: unknown): FeatureSpec {
+  if (!isObj(v)) throw new InvalidConfigError(where, 'must be an object with a "kind"');
+  switch (v.kind) {
+    case 'bias':
+      onlyKeys(where, v, ['kind']);
+      return { kind: 'bias' };
+    case 'numeric': {
+      onlyKeys(where, v, ['kind', 'field', 'transform', 'scale', 'min', 'max', 'placement']);
+      const out: { -readonly [K in keyof NumericFeature]: NumericFeature[K] } = { kind: 'numeric', field: fieldName(`${where}.field`, v.field) };
+      if (v.transform !== undefined) {
+        if (v.transform !== 'identity' && v.transform !== 'log1p') {
+          throw new InvalidConfigError(`${where}.transform`, `must be "identity" or "log1p", got ${JSON.stringify(v.transform)}`);
+        }
+        out.transform = v.transform;
+      }
+      if (v.scale !== undefined) out.scale = finite(`${where}.scale`, v.scale);
+      if (v.min !== undefined) out.min = finite(`${where}.min`, v.min);
+      if (v.max !== undefined) out.max = finite(`${where}.max`, v.max);
+      if (out.min !== undefined && out.max !== undefined && out.min > out.max) {
+        throw new InvalidConfigError(`${where}.min`, `must be <= max (${out.max}), got ${out.min}`);
+      }
+      if (v.placement !== undefined) {
+        if (v.placement !== 'dense' && v.placement !== 'hashed') {
+          throw new InvalidConfigError(`${where}.placement`, `must be "dense" or "hashed", got ${JSON.stringify(v.placement)}`);
+        }
+        out.placement = v.placement;
+      }
+      return out;
+    }
+    case 'cyclic': {
+      onlyKeys(where, v, ['kind', 'field', 'period']);
+      const period = finite(`${where}.period`, v.period);
+      if (!(period > 0)) throw new InvalidConfigError(`${where}.period`, `must be > 0, got ${period}`);
+      return { kind: 'cyclic', field: fieldName(`${where}.field`, v.field), period };
+    }
+    case 'categorical':
+      onlyKeys(where, v, ['kind', 'field']);
+      return { kind: 'categorical', field: fieldName(`${where}.field`, v.field) };
+    case 'cross': {
+      onlyKeys(where, v, ['kind', 'fields']);
+      if (!Array.isArray(v.fields) || v.fields.length < 2) {
+        throw new InvalidConfigError(`${where}.fields`, 'must be an array of at least 2 field names');
+      }
+      return { kind: 'cross', fields: v.fields.map((f: unknown, i: number) => fieldName(`${where}.fields[${i}]`, f)) };
+    }
+    default:
+      throw new InvalidConfigError(`${where}.kind`, `must be one of bias, numeric, cyclic, categorical, cross; got ${JSON.stringify(v.kind)}`);
+  }
+}
+
+/** Parse just a features array (validates every entry). */
+export function parseFeatures(value: unknown, where = 'features'): FeatureSpec[] {
+  if (!Array.isArray(value) || value.length === 0) throw new InvalidConfigError(where, 'must be a non-empty array of feature specs');
+  const features = value.map((f: unknown, i: number) => parseFeature(`${where}[${i}]`, f));
+  const seen = new Set<string>();
+  features.forEach((f, i) => {
+    const name = featureName(f);
+    if (seen.has(name)) throw new InvalidConfigError(`${where}[${i}]`, `duplicate feature ${name}`);
+    seen.add(name);
+  });
+  return features;
+}
+
+/** Check that a dimension fits a feature list (dense slots plus at least one hashed slot when needed). */
+export function checkDimension(dimension: unknown, features: readonly FeatureSpec[], where = 'dimension'): number {
+  if (typeof dimension !== 'number' || !Number.isInteger(dimension) || dimension < MIN_DIMENSION || dimension > MAX_DIMENSION) {
+    throw new InvalidConfigError(where, `must be an integer in [${MIN_DIMENSION}, ${MAX_DIMENSION}], got ${JSON.stringify(dimension)}`);
+  }
+  const dense = features.reduce((s, f) => s + denseSlots(f), 0);
+  const hashed = features.reduce((s, f) => s + hashedEntries(f), 0);
+  const needed = dense + (hashed > 0 ? 1 : 0);
+  if (dimension < needed) {
+    throw new InvalidConfigError(where, `${dimension} is too small for the features: ${dense} dense slots${hashed > 0 ? ' + at least 1 hashed slot' : ''} = ${needed}`);
+  }
+  return dimension;
+}
+
+/** Validate an untrusted spec (from params or a file); errors name the field. Returns a normalised copy. */
+export function parseEncoderSpec(value: unknown, where = ''): EncoderSpec {
+  const at = (k: string) => (where ? `${where}.${k}` : k);
+  if (!isObj(value)) throw new InvalidConfigError(where || 'encoder', 'must be an object { dimension, hashing?, features }');
+  onlyKeys(where || 'encoder', value, ['dimension', 'hashing', 'features']);
+  const features = parseFeatures(value.features, at('features'));
+  const dimension = checkDimension(value.dimension, features, at('dimension'));
+  const hashing = value.hashing ?? 'signed';
+  if (hashing !== 'signed' && hashing !== 'unsigned') {
+    throw new InvalidConfigError(at('hashing'), `must be "signed" or "unsigned", got ${JSON.stringify(hashing)}`);
+  }
+  return { dimension, hashing, features };
+}

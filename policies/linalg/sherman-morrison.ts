@@ -1,0 +1,45 @@
+/**
+ * Sherman–Morrison rank-one update of an inverse: if M = A^-1 then
+ *   (A + w x x^T)^-1 = M - w (M x)(M x)^T / (1 + w x^T M x).
+ * For a sparse x, M x costs d * nnz (rows of the symmetric M), the update itself d^2. The update is written
+ * as M <- M - g g^T with g = sqrt(w / (1 + w q)) M x, so M stays exactly symmetric.
+ */
+import { NumericalError } from '../errors.ts';
+import { sparseSymMatVec } from './dense.ts';
+
+/**
+ * Apply the update to `minv` (symmetric, d x d) in place for A <- A + w x x^T (w >= 0). Returns
+ * q = x^T M_old x. On return `g` holds c M_old x with c = sqrt(w / (1 + w q)), so a caller keeping a
+ * ridge estimate theta = A^-1 b current for b <- b + w r x adds c (r - x.theta_old) g to theta
+ * (since w M_old x / (1 + w q) = c g).
+ */
+export function shermanMorrisonSparse(
+  minv: Float64Array,
+  d: number,
+  idx: Int32Array,
+  val: Float64Array,
+  nnz: number,
+  w: number,
+  g: Float64Array,
+): number {
+  sparseSymMatVec(minv, d, idx, val, nnz, g);
+  let q = 0;
+  for (let k = 0; k < nnz; k++) q += val[k]! * g[idx[k]!]!;
+  if (w === 0) {
+    g.fill(0, 0, d);
+    return q;
+  }
+  const denom = 1 + w * q;
+  if (!(denom > 0) || !Number.isFinite(denom)) {
+    throw new NumericalError(`Sherman–Morrison: 1 + w x'A^-1x = ${denom} (w = ${w}, q = ${q})`);
+  }
+  const c = Math.sqrt(w / denom);
+  for (let i = 0; i < d; i++) g[i] = c * g[i]!;
+  for (let i = 0; i < d; i++) {
+    const gi = g[i]!;
+    if (gi === 0) continue;
+    const row = i * d;
+    for (let j = 0; j < d; j++) minv[row + j] = minv[row + j]! - gi * g[j]!;
+  }
+  return q;
+}

@@ -1,0 +1,291 @@
+/**
+ * Per-route ridge regression models (disjoint linear models, Li et al. 2010), shared by LinUCB and
+ * Linear Thompson sampling. For each route:
+ *
+ *   A = lambda I + sum_t gamma^(T-t) w_t x_t x_t^T,   b = sum_t gamma^(T-t) w_t r_t x_t,   theta = A^-1 b
+ *
+ * i.e. each update is A <- gamma A + (1 - gamma) lambda I + w x x^T and b <- gamma b + w r x (gamma = the
+ * forgetting `discount`; gamma = 1 is the stationary model; the prior lambda I never decays).
+ *
+ * Cheap updates. A route keeps A-hat, A-hat^-1, b-hat, theta and a lazily applied scale s with
+ * A = s A-hat + c I and b = s b-hat:
+ *   - forgetting multiplies s by gamma (O(1)) instead of scaling d^2 entries; the update's weight enters
+ *     the scaled coordinates as w / s, theta = A-hat^-1 b-hat is unchanged by the scale;
+ *   - A-hat^-1 follows A-hat by a Sherman–Morrison rank-one update (sparse x: d nnz + d^2), theta by the
+ *     matching O(d) correction, A-hat by a sparse outer product (nnz^2);
+ *   - the prior-restoring term (1 - gamma) lambda I is not rank one (applying it exactly costs d^3), so it
+ *     accumulates in c (c <- gamma c + (1 - gamma) lambda) and is folded into A at the next
+ *     re-factorisation, which recomputes A-hat^-1 by Cholesky and theta = A-hat^-1 b-hat from scratch.
+ * Re-factorisation runs every `refactorEvery` updates of a route (also bounding Sherman–Morrison drift),
+ * when s underflows towards 1e-100, and when lambda changes. So decisions use A_used = A - c I with
+ * 0 <= c <= lambda (1 - gamma^refactorEvery): exact when gamma = 1, and between re-factorisations a PSD
+ * under-estimate of A (slightly wider confidence, never narrower). The property tests check every part.
+ */
+import { InvalidStateError } from '../errors.ts';
+import type { Json } from '../core/policy.ts';
+import type { SparseVector } from '../features/sparse-vector.ts';
+import { addSparse, addSparseOuter, matMul, matVec, packUpper, sparseDot, sparseQuadForm, unpackUpper } from '../linalg/dense.ts';
+import { choleskyInPlace, spdInverse } from '../linalg/cholesky.ts';
+import { shermanMorrisonSparse } from '../linalg/sherman-morrison.ts';
+
+/** Below this scale the model is re-factorised (folds s into A-hat) to stay far from underflow. */
+const MIN_SCALE = 1e-100;
+/** Restore refuses a stored inverse whose product with A-hat is further than this from the identity. */
+const RESTORE_TOLERANCE = 1e-6;
+
+/** One route's model. Fields are public for tests and reports; mutate only through RidgeStore. */
+export class RidgeModel {
+  /** A-hat (row-major d x d, exactly symmetric). */
+  readonly a: Float64Array;
+  /** A-hat^-1 (exactly symmetric). */
+  readonly ainv: Float64Array;
+  /** b-hat. */
+  readonly b: Float64Array;
+  /** theta = A-hat^-1 b-hat (= A_used^-1 b). */
+  readonly theta: Float64Array;
+  /** Lazy scale s: A = s A-hat + pending I, b = s b-hat. */
+  scale = 1;
+  /** Prior mass c not yet folded into A-hat. */
+  pending = 0;
+  /** Updates since the last re-factorisation. */
+  sinceRefactor = 0;
+  /** Updates applied to this route. */
+  updates = 0;
+
+  constructor(readonly dimension: number, lambda: number) {
+    const d = dimension;
+    this.a = new Float64Array(d * d);
+    this.ainv = new Float64Array(d * d);
+    this.b = new Float64Array(d);
+    this.theta = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      this.a[i * d + i] = lambda;
+      this.ainv[i * d + i] = 1 / lambda;
+    }
+  }
+}
+
+export interface RidgeSettings {
+  readonly lambda: number;
+  readonly discount: number;
+  readonly refactorEvery: number;
+}
+
+export class RidgeStore {
+  readonly models = new Map<string, RidgeModel>();
+  private lambdaValue: number;
+  /** Forgetting factor gamma in (0, 1] (applies from the next update). */
+  discount: number;
+  /** Re-factorise a route after this many updates. */
+  refactorEvery: number;
+  private readonly g: Float64Array;
+  private readonly work: Float64Array;
+
+  constructor(readonly dimension: number, settings: RidgeSettings) {
+    this.lambdaValue = settings.lambda;
+    this.discount = settings.discount;
+    this.refactorEvery = settings.refactorEvery;
+    this.g = new Float64Array(dimension);
+    this.work = new Float64Array(dimension * dimension);
+  }
+
+  get lambda(): number {
+    return this.lambdaValue;
+  }
+
+  /**
+   * Change the ridge lambda of every route exactly: A = lambda I + M, so A' = A + (lambda' - lambda) I,
+   * then re-factorise (d^3 per route).
+   */
+  setLambda(lambda: number): void {
+    const delta = lambda - this.lambdaValue;
+    this.lambdaValue = lambda;
+    if (delta === 0) return;
+    for (const m of this.models.values()) {
+      m.pending += delta;
+      this.refactor(m);
+    }
+  }
+
+  /** theta . x (0 for a route never updated: the prior mean). */
+  mean(route: string, x: SparseVector): number {
+    const m = this.models.get(route);
+    return m === undefined ? 0 : sparseDot(m.theta, x.indices, x.values, x.nnz);
+  }
+
+  /** x^T A_used^-1 x (|x|^2 / lambda for a route never updated). */
+  variance(route: string, x: SparseVector): number {
+    const m = this.models.get(route);
+    if (m === undefined) return x.squaredNorm() / this.lambdaValue;
+    return sparseQuadForm(m.ainv, this.dimension, x.indices, x.values, x.nnz) / m.scale;
+  }
+
+  /** One observation: A <- gamma A + (1 - gamma) lambda I + w x x^T, b <- gamma b + w r x. */
+  update(route: string, x: SparseVector, reward: number, weight: number): void {
+    let m = this.models.get(route);
+    if (m === undefined) {
+      m = new RidgeModel(this.dimension, this.lambdaValue);
+      this.models.set(route, m);
+    }
+    const d = this.dimension;
+    const gamma = this.discount;
+    const scale = m.scale * gamma;
+    const w = weight / scale;
+    const idx = x.indices;
+    const val = x.values;
+    const nnz = x.nnz;
+    const predicted = sparseDot(m.theta, idx, val, nnz);
+    const q = shermanMorrisonSparse(m.ainv, d, idx, val, nnz, w, this.g);
+    const step = Math.sqrt(w / (1 + w * q)) * (reward - predicted);
+    const g = this.g;
+    const theta = m.theta;
+    for (let i = 0; i < d; i++) theta[i] = theta[i]! + step * g[i]!;
+    addSparseOuter(m.a, d, idx, val, nnz, w);
+    addSparse(m.b, idx, val, nnz, w * reward);
+    m.scale = scale;
+    m.pending = gamma * m.pending + (1 - gamma) * this.lambdaValue;
+    m.sinceRefactor++;
+    m.updates++;
+    if (m.sinceRefactor >= this.refactorEvery || scale < MIN_SCALE) this.refactor(m);
+  }
+
+  /**
+   * Fold the scale and the pending prior mass into A-hat (A-hat <- s A-hat + c I, b-hat <- s b-hat,
+   * s = 1, c = 0), then recompute A-hat^-1 by Cholesky and theta = A-hat^-1 b-hat.
+   */
+  refactor(m: RidgeModel): void {
+    const d = this.dimension;
+    const s = m.scale;
+    const c = m.pending;
+    if (s !== 1) {
+      for (let i = 0; i < d * d; i++) m.a[i] = m.a[i]! * s;
+      for (let i = 0; i < d; i++) m.b[i] = m.b[i]! * s;
+    }
+    if (c !== 0) for (let i = 0; i < d; i++) m.a[i * d + i] = m.a[i * d + i]! + c;
+    m.scale = 1;
+    m.pending = 0;
+    spdInverse(m.a, d, m.ainv, this.work);
+    matVec(m.ainv, d, m.b, m.theta);
+    m.sinceRefactor = 0;
+  }
+
+  /** The exact A = s A-hat + c I of a route (tests, reports). */
+  exactA(route: string, out: Float64Array): Float64Array {
+    const d = this.dimension;
+    const m = this.models.get(route);
+    if (m === undefined) {
+      out.fill(0, 0, d * d);
+      for (let i = 0; i < d; i++) out[i * d + i] = this.lambdaValue;
+      return out;
+    }
+    for (let i = 0; i < d * d; i++) out[i] = m.a[i]! * m.scale;
+    for (let i = 0; i < d; i++) out[i * d + i] = out[i * d + i]! + m.pending;
+    return out;
+  }
+
+  /** The inverse used for decisions, A_used^-1 = A-hat^-1 / s (tests, reports). */
+  usedInverse(route: string, out: Float64Array): Float64Array {
+    const d = this.dimension;
+    const m = this.models.get(route);
+    if (m === undefined) {
+      out.fill(0, 0, d * d);
+      for (let i = 0; i < d; i++) out[i * d + i] = 1 / this.lambdaValue;
+      return out;
+    }
+    for (let i = 0; i < d * d; i++) out[i] = m.ainv[i]! / m.scale;
+    return out;
+  }
+
+  /** Plain JSON: every route's exact state (upper triangles of the symmetric matrices). */
+  toJson(): Json {
+    const routes: Json[] = [];
+    const d = this.dimension;
+    for (const [route, m] of this.models) {
+      routes.push({
+        route,
+        updates: m.updates,
+        sinceRefactor: m.sinceRefactor,
+        scale: m.scale,
+        pending: m.pending,
+        a: packUpper(m.a, d),
+        ainv: packUpper(m.ainv, d),
+        b: Array.from(m.b),
+        theta: Array.from(m.theta),
+      });
+    }
+    return { dimension: d, routes };
+  }
+
+  /**
+   * Rebuild from toJson() output, bit-exactly (the stored inverse is used as is, so decisions after a
+   * restore are identical). Validates shapes, finiteness, positive definiteness of A-hat and that the stored
+   * inverse and theta agree with A-hat and b-hat; throws InvalidStateError naming what is wrong.
+   */
+  static fromJson(policy: string, json: unknown, settings: RidgeSettings, dimension: number): RidgeStore {
+    const fail = (msg: string): never => {
+      throw new InvalidStateError(policy, msg);
+    };
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('state must be an object { dimension, routes }');
+    const o = json as { readonly [k: string]: unknown };
+    if (o.dimension !== dimension) return fail(`state.dimension is ${JSON.stringify(o.dimension)}, params say ${dimension}`);
+    if (!Array.isArray(o.routes)) return fail('state.routes must be an array');
+    const store = new RidgeStore(dimension, settings);
+    const d = dimension;
+    const packed = (d * (d + 1)) / 2;
+    const check = new Float64Array(d * d);
+    const tmp = new Float64Array(d);
+    (o.routes as unknown[]).forEach((r, i) => {
+      const at = `state.routes[${i}]`;
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) return fail(`${at} must be an object`);
+      const e = r as { readonly [k: string]: unknown };
+      if (typeof e.route !== 'string' || e.route.length === 0) return fail(`${at}.route must be a non-empty string`);
+      if (store.models.has(e.route)) return fail(`${at}.route "${e.route}" appears twice`);
+      const int = (k: string): number => {
+        const v = e[k];
+        return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(`${at}.${k} must be a non-negative integer`);
+      };
+      const num = (k: string): number => {
+        const v = e[k];
+        return typeof v === 'number' && Number.isFinite(v) ? v : fail(`${at}.${k} must be a finite number`);
+      };
+      const arr = (k: string, n: number): number[] => {
+        const v = e[k];
+        if (!Array.isArray(v) || v.length !== n) return fail(`${at}.${k} must be an array of ${n} numbers`);
+        for (const x of v) if (typeof x !== 'number' || !Number.isFinite(x)) return fail(`${at}.${k} must hold finite numbers`);
+        return v as number[];
+      };
+      const m = new RidgeModel(d, settings.lambda);
+      m.updates = int('updates');
+      m.sinceRefactor = int('sinceRefactor');
+      m.scale = num('scale');
+      if (!(m.scale > 0 && m.scale <= 1)) fail(`${at}.scale must be in (0, 1], got ${m.scale}`);
+      m.pending = num('pending');
+      if (m.pending < 0) fail(`${at}.pending must be >= 0, got ${m.pending}`);
+      unpackUpper(arr('a', packed), d, m.a);
+      unpackUpper(arr('ainv', packed), d, m.ainv);
+      m.b.set(arr('b', d));
+      m.theta.set(arr('theta', d));
+      // consistency: A-hat positive definite, A-hat A-hat^-1 = I, theta = A-hat^-1 b-hat
+      check.set(m.a);
+      try {
+        choleskyInPlace(check, d);
+      } catch (err) {
+        fail(`${at}.a is not positive definite (${(err as Error).message})`);
+      }
+      matMul(m.a, m.ainv, d, check);
+      for (let p = 0; p < d; p++) {
+        for (let q = 0; q < d; q++) {
+          const err = Math.abs(check[p * d + q]! - (p === q ? 1 : 0));
+          if (!(err <= RESTORE_TOLERANCE)) fail(`${at}.ainv is not the inverse of a (|A A^-1 - I| = ${err} at [${p}][${q}])`);
+        }
+      }
+      matVec(m.ainv, d, m.b, tmp);
+      for (let p = 0; p < d; p++) {
+        const err = Math.abs(tmp[p]! - m.theta[p]!);
+        if (!(err <= RESTORE_TOLERANCE * (1 + Math.abs(tmp[p]!)))) fail(`${at}.theta does not match ainv b (off by ${err} at [${p}])`);
+      }
+      store.models.set(e.route, m);
+    });
+    return store;
+  }
+}
