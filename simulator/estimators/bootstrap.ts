@@ -1,0 +1,113 @@
+/**
+ * Streaming estimates with seeded bootstrap intervals.
+ *
+ * The classic bootstrap resamples n rows with replacement, which needs the rows in memory. The Poisson
+ * bootstrap (Hanley and MacGibbon 2006; Chamandy et al. 2012, "Estimating uncertainty for massive data
+ * streams") gives each row an independent Poisson(1) count in each replicate instead: asymptotically the
+ * same distribution, computable in one pass with memory B x (sum of estimator moments), whatever n is.
+ * Each replicate's estimate is the estimator's `value` at the count-weighted sums; the 95% interval is the
+ * 2.5% and 97.5% percentiles of the replicates (replicates where an estimator is undefined are skipped).
+ *
+ * The counts come from one Rng seeded with `seed`, drawn in row order, so the same seed and the same log
+ * give the same intervals bit for bit.
+ */
+import { Rng } from '../../policies/core/rng.ts';
+import { InvalidConfigError } from '../../policies/errors.ts';
+import type { RowBatch } from './batch.ts';
+import type { Estimator } from './estimator.ts';
+import { poisson1 } from './poisson.ts';
+
+export const DEFAULT_BOOTSTRAP_REPLICATES = 200;
+
+export interface Estimate {
+  readonly value: number;
+  readonly ci95: readonly [number, number];
+}
+
+export class BootstrapAccumulator {
+  private readonly offsets: Int32Array;
+  private readonly width: number;
+  private readonly sums: Float64Array;
+  private n = 0;
+  private readonly repSums: Float64Array;
+  private readonly repN: Float64Array;
+  private readonly row: Float64Array;
+  private readonly rng: Rng;
+
+  constructor(
+    readonly estimators: readonly Estimator[],
+    readonly replicates: number = DEFAULT_BOOTSTRAP_REPLICATES,
+    seed: number = 1,
+  ) {
+    if (!Number.isInteger(replicates) || replicates < 0) throw new InvalidConfigError('bootstrap', `must be an integer >= 0, got ${replicates}`);
+    this.offsets = new Int32Array(estimators.length);
+    let w = 0;
+    estimators.forEach((e, j) => {
+      this.offsets[j] = w;
+      w += e.moments;
+    });
+    this.width = w;
+    this.sums = new Float64Array(w);
+    this.repSums = new Float64Array(replicates * w);
+    this.repN = new Float64Array(replicates);
+    this.row = new Float64Array(w);
+    this.rng = new Rng(seed, 'bootstrap');
+  }
+
+  /** Rows accumulated. */
+  get rows(): number {
+    return this.n;
+  }
+
+  /** Add rows [0, batch.size) of a derived batch. */
+  add(batch: RowBatch): void {
+    const est = this.estimators;
+    const row = this.row;
+    const width = this.width;
+    const sums = this.sums;
+    const reps = this.replicates;
+    const repSums = this.repSums;
+    const repN = this.repN;
+    const rng = this.rng;
+    for (let i = 0; i < batch.size; i++) {
+      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
+      for (let m = 0; m < width; m++) sums[m] = sums[m]! + row[m]!;
+      for (let b = 0; b < reps; b++) {
+        const k = poisson1(rng);
+        if (k === 0) continue;
+        repN[b] = repN[b]! + k;
+        const base = b * width;
+        for (let m = 0; m < width; m++) repSums[base + m] = repSums[base + m]! + k * row[m]!;
+      }
+    }
+    this.n += batch.size;
+  }
+
+  /** Point estimates and percentile intervals, keyed by estimator name. */
+  result(): Record<string, Estimate> {
+    const out: Record<string, Estimate> = {};
+    const values = new Float64Array(this.replicates);
+    this.estimators.forEach((e, j) => {
+      const o = this.offsets[j]!;
+      const value = e.value(this.sums, o, this.n);
+      let m = 0;
+      for (let b = 0; b < this.replicates; b++) {
+        const v = e.value(this.repSums, b * this.width + o, this.repN[b]!);
+        if (Number.isFinite(v)) values[m++] = v;
+      }
+      const sorted = values.subarray(0, m).sort();
+      out[e.name] = { value, ci95: [quantile(sorted, 0.025), quantile(sorted, 0.975)] };
+    });
+    return out;
+  }
+}
+
+/** Linear-interpolation quantile (type 7) of sorted values; NaN when empty. */
+export function quantile(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}

@@ -1,0 +1,22 @@
+import type { RowBatch } from './batch.ts';
+
+/**
+ * One off-policy estimator. Every estimator here is a smooth function of a few per-row sums, which is what
+ * makes one streaming pass (and a streaming Poisson bootstrap) possible: `rowMoments` writes the row's
+ * contributions m_1..m_k, and `value` turns the (bootstrap-weighted) sums S_j = sum_i c_i m_j(i) and the
+ * (weighted) row count n = sum_i c_i into the estimate.
+ */
+export interface Estimator {
+  /** Key in the JSON output ("ips", "snips", ...). */
+  readonly name: string;
+  /** One line for tables and docs. */
+  readonly description: string;
+  /** Number of per-row sums. */
+  readonly moments: number;
+  /** Whether it uses the reward model's predictions (qLogged, qTarget). */
+  readonly usesRewardModel: boolean;
+  /** Write row i's moments to out[offset .. offset + moments). Batch must be derived. */
+  rowMoments(batch: RowBatch, i: number, out: Float64Array, offset: number): void;
+  /** The estimate from the sums at sums[offset ..] and the row count n. NaN when undefined. */
+  value(sums: Float64Array, offset: number, n: number): number;
+}

@@ -1,0 +1,21 @@
+/** Off-policy estimators: one interface, one small module each, a streaming bootstrap and diagnostics. */
+export type { Estimator } from './estimator.ts';
+export { RowBatch } from './batch.ts';
+export { ips } from './ips.ts';
+export { snips } from './snips.ts';
+export { clippedIps, DEFAULT_CLIP } from './clipped-ips.ts';
+export { dm } from './dm.ts';
+export { dr } from './dr.ts';
+export { sndr } from './sndr.ts';
+export { switchDr, DEFAULT_SWITCH_TAU } from './switch-dr.ts';
+export { onPolicyMean } from './on-policy.ts';
+export { defaultEstimators } from './registry.ts';
+export type { EstimatorSettings } from './registry.ts';
+export { BootstrapAccumulator, DEFAULT_BOOTSTRAP_REPLICATES, quantile } from './bootstrap.ts';
+export type { Estimate } from './bootstrap.ts';
+export { DiagnosticsAccumulator } from './diagnostics.ts';
+export type { Diagnostics } from './diagnostics.ts';
+export { CrossFittedRidge } from './reward-model.ts';
+export type { RewardModelOptions } from './reward-model.ts';
+export { evaluateOffPolicy } from './off-policy-evaluation.ts';
+export type { OpeOptions, OpeReport, OpeLogInfo } from './off-policy-evaluation.ts';

@@ -1,0 +1,15 @@
+import type { Estimator } from './estimator.ts';
+
+/** The logging policy's own mean reward (no reweighting): the on-policy value of whoever wrote the log. */
+export const onPolicyMean: Estimator = {
+  name: 'logged',
+  description: 'mean logged reward (the logging policy, on-policy)',
+  moments: 1,
+  usesRewardModel: false,
+  rowMoments(b, i, out, o) {
+    out[o] = b.reward[i]!;
+  },
+  value(s, o, n) {
+    return n > 0 ? s[o]! / n : Number.NaN;
+  },
+};

@@ -1,0 +1,17 @@
+import type { Estimator } from './estimator.ts';
+
+/** Self-normalised IPS: V = sum w r / sum w. Slightly biased, bounded by the reward range, lower variance. */
+export const snips: Estimator = {
+  name: 'snips',
+  description: 'self-normalised IPS: sum(w*r) / sum(w)',
+  moments: 2,
+  usesRewardModel: false,
+  rowMoments(b, i, out, o) {
+    const w = b.weight[i]!;
+    out[o] = w * b.reward[i]!;
+    out[o + 1] = w;
+  },
+  value(s, o) {
+    return s[o + 1]! > 0 ? s[o]! / s[o + 1]! : Number.NaN;
+  },
+};

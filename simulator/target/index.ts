@@ -1,0 +1,34 @@
+/** OPE target policies: `uniform`, or any route policy name of the registry. */
+import type { PolicySnapshot } from '../../policies/core/policy.ts';
+import { InvalidArgumentError } from '../../policies/errors.ts';
+import { POLICY_NAMES, isPolicyName } from '../../policies/registry.ts';
+import { routePolicyTarget } from './route-policy.ts';
+import type { TargetPolicy } from './target-policy.ts';
+import { uniformTarget } from './uniform.ts';
+
+export type { TargetPolicy } from './target-policy.ts';
+export { uniformTarget } from './uniform.ts';
+export { routePolicyTarget } from './route-policy.ts';
+
+export interface TargetOptions {
+  readonly seed: number;
+  readonly params?: { readonly [key: string]: unknown };
+  readonly snapshot?: PolicySnapshot;
+  readonly maxCandidates?: number;
+}
+
+/** Names accepted by --target. */
+export function targetNames(): string[] {
+  return ['uniform', ...POLICY_NAMES];
+}
+
+export function createTarget(name: string, options: TargetOptions): TargetPolicy {
+  if (name === 'uniform') {
+    if (options.snapshot || (options.params && Object.keys(options.params).length > 0)) {
+      throw new InvalidArgumentError('--target', 'uniform takes no params or snapshot');
+    }
+    return uniformTarget();
+  }
+  if (!isPolicyName(name)) throw new InvalidArgumentError('--target', `unknown policy "${name}"; known: ${targetNames().join(', ')}`);
+  return routePolicyTarget(name, options);
+}
