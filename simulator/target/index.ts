@@ -9,6 +9,7 @@ import { uniformTarget } from './uniform.ts';
 export type { TargetPolicy } from './target-policy.ts';
 export { uniformTarget } from './uniform.ts';
 export { routePolicyTarget } from './route-policy.ts';
+export { parseSnapshot } from './snapshot.ts';
 
 export interface TargetOptions {
   readonly seed: number;
