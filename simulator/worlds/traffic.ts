@@ -57,8 +57,8 @@ export function drawPayment(t: number, occurredAtMs: number, rng: Rng): DrawnPay
   const major = merchant.medianAmount * Math.exp(merchant.amountSigma * rng.normal());
   const amountMinor = Math.max(1, Math.round(major * 10 ** exponent));
   const start = BIN_START[cardNetwork] ?? '9';
-  let binPrefix = start;
-  while (binPrefix.length < 6) binPrefix += String(rng.int(10));
+  const rest = 6 - start.length;
+  const binPrefix = start + String(rng.int(10 ** rest)).padStart(rest, '0');
   const context: PaymentContext = {
     transactionId: `tx-${t}`,
     merchantId: merchant.id,

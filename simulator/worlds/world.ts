@@ -2,6 +2,7 @@
  * A synthetic payments world: traffic, ground-truth approval, outcomes, fees, latency, the oracle and the
  * best static route, for one scenario. See `index.ts` for the documented API.
  */
+import { CARD_NETWORKS } from '../../policies/core/context.ts';
 import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import type { Rng } from '../../policies/core/rng.ts';
 import { InvalidCandidatesError, InvalidConfigError } from '../../policies/errors.ts';
@@ -143,28 +144,38 @@ export function createWorld(scenarioName: ScenarioName | string, options: WorldO
   const launchTimes = [...new Set(Array.from(launchAt))].sort((x, y) => x - y);
 
   // candidate sets, precomputed per (merchant, network, launch phase); frozen and shared
-  const candidateCache = new Map<string, readonly string[]>();
-  const merchantById = new Map(MERCHANTS.map((m) => [m.id, m] as const));
+  const merchantById = new Map(MERCHANTS.map((m, i) => [m.id, i] as const));
+  const networkIndex = new Map(CARD_NETWORKS.map((n, i) => [n as string, i] as const));
+  const knownCandidates: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>((launchTimes.length + 1) * MERCHANTS.length * CARD_NETWORKS.length);
+  const foreignCandidates = new Map<string, readonly string[]>();
   const phaseOf = (t: number): number => {
     let p = 0;
     for (const at of launchTimes) if (t >= at) p++;
     return p;
   };
+  const computeCandidates = (pool: readonly string[], network: string, t: number): readonly string[] => {
+    const live = pool.filter((id) => {
+      const a = tables.index.get(id);
+      return a !== undefined && t >= launchAt[a]! && (specs[a]!.networks as readonly string[]).includes(network);
+    });
+    // every merchant contracts acq-global, which takes every network; for foreign contexts keep one route
+    return Object.freeze(live.length > 0 ? live : [tables.ids.includes('acq-global') ? 'acq-global' : tables.ids[0]!]);
+  };
   const candidatesFor = (context: Context, t: number): readonly string[] => {
     const merchantId = String(context['merchantId']);
     const network = String(context['cardNetwork']);
-    const key = `${merchantId}|${network}|${phaseOf(t)}`;
-    let c = candidateCache.get(key);
+    const phase = phaseOf(t);
+    const m = merchantById.get(merchantId);
+    const j = networkIndex.get(network);
+    if (m !== undefined && j !== undefined) {
+      const slot = (phase * MERCHANTS.length + m) * CARD_NETWORKS.length + j;
+      return (knownCandidates[slot] ??= computeCandidates(MERCHANTS[m]!.acquirers, network, t));
+    }
+    const key = `${merchantId}|${network}|${phase}`;
+    let c = foreignCandidates.get(key);
     if (!c) {
-      const merchant = merchantById.get(merchantId);
-      const pool = merchant ? merchant.acquirers : tables.ids;
-      const live = pool.filter((id) => {
-        const a = tables.index.get(id);
-        return a !== undefined && t >= launchAt[a]! && (specs[a]!.networks as readonly string[]).includes(network);
-      });
-      // every merchant contracts acq-global, which takes every network; for foreign contexts keep one route
-      c = Object.freeze(live.length > 0 ? live : [tables.ids.includes('acq-global') ? 'acq-global' : tables.ids[0]!]);
-      if (candidateCache.size < 10_000) candidateCache.set(key, c);
+      c = computeCandidates(tables.ids, network, t);
+      if (foreignCandidates.size < 10_000) foreignCandidates.set(key, c);
     }
     return c;
   };

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../policies/core/policy.ts';
+import { createRandomPolicy } from '../../policies/baselines/random.ts';
+import { InvalidConfigError, UnknownPolicyError } from '../../policies/errors.ts';
+import { createReferencePolicy, OutcomeQueue, runExperiment, runSeed, spreadOf } from '../../simulator/online/index.ts';
+import { createWorld } from '../../simulator/worlds/index.ts';
+
+/** A spy that records the time (decision count) at which each update arrives. */
+function spyPolicy(): Policy & { readonly updateLog: { atDecision: number; route: string; reward: number }[] } {
+  const inner = createRandomPolicy();
+  let decisions = 0;
+  const updateLog: { atDecision: number; route: string; reward: number }[] = [];
+  return Object.assign(Object.create(null) as object, {
+    name: 'spy', version: 'spy/1',
+    get observations() { return inner.observations; },
+    params: () => inner.params(),
+    tune: (p: { readonly [k: string]: unknown }) => inner.tune(p),
+    decide: (...args: Parameters<Policy['decide']>) => { decisions++; inner.decide(...args); },
+    update: (ctx: Parameters<Policy['update']>[0], route: string, reward: number, weight: number) => { updateLog.push({ atDecision: decisions, route, reward }); inner.update(ctx, route, reward, weight); },
+    predict: () => 0.5,
+    snapshot: () => inner.snapshot(),
+    restore: (s: Parameters<Policy['restore']>[0]) => inner.restore(s),
+    updateLog,
+  }) as Policy & { readonly updateLog: { atDecision: number; route: string; reward: number }[] };
+}
+
+const strip = (r: ReturnType<typeof runExperiment>) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'policyMicrosPerTx' ? 0 : v)));
+
+describe('online runner', () => {
+  it('is deterministic by seed, and another seed gives other numbers', () => {
+    const opts = { scenario: 'outage', n: 3000, policies: ['random', 'best-static', 'oracle'], seeds: 2 } as const;
+    const a = runExperiment({ ...opts, seed: 7 });
+    const b = runExperiment({ ...opts, seed: 7 });
+    const c = runExperiment({ ...opts, seed: 8 });
+    expect(strip(b)).toEqual(strip(a));
+    expect(strip(c)).not.toEqual(strip(a));
+    expect(a.seeds).toEqual([7, 8]);
+  });
+
+  it('oracle has zero regret, best-static sits between random and oracle; metrics are consistent', () => {
+    const r = runExperiment({ scenario: 'stable', n: 8000, policies: ['random', 'best-static', 'oracle'], seeds: 2 });
+    const [random, best, oracle] = r.policies;
+    expect(oracle!.regret.max).toBe(0);
+    expect(oracle!.expectedApprovalRate.mean).toBeCloseTo(r.oracleApprovalRate.mean, 12);
+    expect(best!.regret.mean).toBeGreaterThan(0);
+    expect(random!.regret.mean).toBeGreaterThan(best!.regret.mean);
+    for (const p of r.policies) {
+      // regret = n x (oracle rate - expected rate), per seed
+      p.regret.values.forEach((v, i) => expect(v).toBeCloseTo(r.n * (r.oracleApprovalRate.values[i]! - p.expectedApprovalRate.values[i]!), 6));
+      expect(Math.abs(p.approvalRate.mean - p.expectedApprovalRate.mean)).toBeLessThan(0.015);
+      expect(p.curves.t.at(-1)).toBe(8000);
+      expect(p.curves.cumulativeRegret.mean.at(-1)).toBeCloseTo(p.regret.mean, 6);
+      expect(Object.values(p.routeShares).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
+      expect(p.curves.approvalRate.min.every((v, i) => v <= p.curves.approvalRate.mean[i]! && p.curves.approvalRate.max[i]! >= p.curves.approvalRate.mean[i]!)).toBe(true);
+    }
+    // the oracle's predictions are the truth: well calibrated; random predicts 0.5 for an ~85% world
+    expect(oracle!.calibration!.overall.ece).toBeLessThan(0.02);
+    expect(random!.calibration!.overall.ece).toBeGreaterThan(0.3);
+    expect(Object.keys(random!.calibration!.routes).sort()).toEqual(Object.keys(random!.routeShares).sort());
+  });
+
+  it('the outage shows as an approval dip for a route-following rule, not for the oracle', () => {
+    const r = runExperiment({ scenario: 'outage', n: 10_000, points: 20, policies: [{ name: 'best-static' }, { name: 'oracle' }, { name: 'random' }] });
+    const random = r.policies[2]!.curves.expectedApprovalRate.mean;
+    const oracle = r.policies[1]!.curves.expectedApprovalRate.mean;
+    // windows 0-7 before, 8-10 inside [4000, 5500)
+    expect(random[9]!).toBeLessThan(random[2]! - 0.03);
+    expect(Math.abs(oracle[9]! - oracle[2]!)).toBeLessThan(0.02);
+  });
+
+  it('batches and delays: updates arrive only at batch boundaries, after their delay', () => {
+    const world = createWorld('delayed', { horizon: 2000, meanDelay: 30 });
+    const spy = spyPolicy();
+    const [run] = runSeed(world, [spy], 3, { n: 2000, batch: 50 });
+    // outcomes whose delay runs past the last transaction never reach the policy
+    expect(run!.updates + run!.pendingAtEnd).toBe(2000);
+    expect(run!.pendingAtEnd).toBeGreaterThan(0);
+    expect(spy.updateLog.length).toBe(run!.updates);
+    for (const u of spy.updateLog) expect(u.atDecision % 50 === 0 || u.atDecision === 2000).toBe(true);
+    const atFirstBoundary = spy.updateLog.filter((u) => u.atDecision === 50).length;
+    expect(atFirstBoundary).toBeLessThan(50); // delays hold some back
+    expect(spy.updateLog.reduce((s, u) => s + u.reward, 0)).toBeLessThanOrEqual(run!.approvals);
+
+    const immediate = spyPolicy();
+    runSeed(createWorld('stable', { horizon: 100 }), [immediate], 3, { n: 100 });
+    expect(immediate.updateLog.map((u) => u.atDecision)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('uses the given reward and weight functions', () => {
+    const world = createWorld('stable', { horizon: 500 });
+    const spy = spyPolicy();
+    runSeed(world, [spy], 1, { n: 500, reward: (o) => (o.responseCode === '51' ? 0.5 : o.approved ? 1 : 0), weight: () => 0.25 });
+    expect(spy.updateLog.some((u) => u.reward === 0.5)).toBe(true);
+  });
+
+  it('rejects bad options and unknown policies naming the field, before running', () => {
+    expect(() => runExperiment({ scenario: 'stable', n: 0, policies: ['random'] })).toThrow(/^n: /);
+    expect(() => runExperiment({ scenario: 'stable', n: 10, policies: ['random'], batch: 0 })).toThrow(/^batch: /);
+    expect(() => runExperiment({ scenario: 'stable', n: 10, policies: ['random'], seeds: 0 })).toThrow(InvalidConfigError);
+    expect(() => runExperiment({ scenario: 'stable', n: 10, policies: ['random', 'random'] })).toThrow(/twice/);
+    expect(() => runExperiment({ scenario: 'stable', n: 10, policies: ['nope'] })).toThrow(UnknownPolicyError);
+    expect(() => runExperiment({ scenario: 'mars', n: 10, policies: ['random'] })).toThrow(/scenario/);
+    expect(() => createReferencePolicy('oracle', createWorld('stable'), { x: 1 })).toThrow(/oracle\.x/);
+  });
+
+  it('runs 20k transactions x 4 policies in seconds', () => {
+    const t0 = performance.now();
+    runExperiment({ scenario: 'stable', n: 20_000, policies: ['random', 'best-static', 'oracle', { name: 'random', label: 'random-2' }] });
+    expect(performance.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe('outcome queue and spread', () => {
+  it('drains in arrival order, FIFO among equal arrivals', () => {
+    const q = new OutcomeQueue<string>();
+    [[5, 'a'], [1, 'b'], [5, 'c'], [3, 'd'], [1, 'e']].forEach(([t, s]) => q.push(t as number, s as string));
+    const got: string[] = [];
+    expect(q.drain(3, (s) => got.push(s))).toBe(3);
+    expect(got).toEqual(['b', 'e', 'd']);
+    q.drain(10, (s) => got.push(s));
+    expect(got).toEqual(['b', 'e', 'd', 'a', 'c']);
+    expect(q.size).toBe(0);
+  });
+
+  it('spread: mean, sd, min, max and t-interval by hand', () => {
+    const s = spreadOf([1, 2, 3, 4]);
+    expect(s.mean).toBe(2.5);
+    expect(s.sd).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect([s.min, s.max]).toEqual([1, 4]);
+    expect(s.hi95 - s.mean).toBeCloseTo(3.182 * Math.sqrt(5 / 3) / 2, 10);
+    const one = spreadOf([0.9]);
+    expect([one.lo95, one.hi95, one.sd]).toEqual([0.9, 0.9, 0]);
+  });
+});
