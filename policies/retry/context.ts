@@ -26,6 +26,10 @@ export interface RetryFeatures {
   readonly declineCategory: number;
   readonly hoursSinceFirstAttempt: number;
   readonly hasAdviceCode: boolean;
+  /** "1", "2", "3+": which retry this would be. */
+  readonly attemptBucket: string;
+  /** Time since the first attempt: "<1h", "<1d", "<3d", ">=3d". */
+  readonly elapsedBucket: string;
 }
 
 /**
@@ -40,6 +44,8 @@ export function retryPolicyContext(req: RetryContext, decline: DeclineClass): Co
     declineCategory: decline.category,
     hoursSinceFirstAttempt: hours,
     hasAdviceCode: req.merchantAdviceCode !== undefined,
+    attemptBucket: req.attempt >= 3 ? '3+' : String(Math.max(1, Math.floor(req.attempt))),
+    elapsedBucket: hours < 1 ? '<1h' : hours < 24 ? '<1d' : hours < 72 ? '<3d' : '>=3d',
   };
   return { ...req, ...features };
 }

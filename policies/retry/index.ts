@@ -5,3 +5,5 @@ export * from './fixed.ts';
 export * from './retry-policy.ts';
 export * from './rules.ts';
 export * from './rules-table.ts';
+export * from './factory.ts';
+export * from './features.ts';
