@@ -85,7 +85,13 @@ export class BootstrapAccumulator {
 
   /** Point estimates and percentile intervals, keyed by estimator name. */
   result(): Record<string, Estimate> {
+    return this.detailedResult().estimates;
+  }
+
+  /** Also the bootstrap standard error of each estimator (standard deviation of its replicates). */
+  detailedResult(): { estimates: Record<string, Estimate>; stdErrors: Record<string, number> } {
     const out: Record<string, Estimate> = {};
+    const stdErrors: Record<string, number> = {};
     const values = new Float64Array(this.replicates);
     this.estimators.forEach((e, j) => {
       const o = this.offsets[j]!;
@@ -97,8 +103,14 @@ export class BootstrapAccumulator {
       }
       const sorted = values.subarray(0, m).sort();
       out[e.name] = { value, ci95: [quantile(sorted, 0.025), quantile(sorted, 0.975)] };
+      let mean = 0;
+      for (let b = 0; b < m; b++) mean += sorted[b]!;
+      mean /= m;
+      let ss = 0;
+      for (let b = 0; b < m; b++) ss += (sorted[b]! - mean) ** 2;
+      stdErrors[e.name] = m > 1 ? Math.sqrt(ss / (m - 1)) : Number.NaN;
     });
-    return out;
+    return { estimates: out, stdErrors };
   }
 }
 

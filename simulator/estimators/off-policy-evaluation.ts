@@ -72,6 +72,8 @@ export interface OpeReport {
   readonly actions: number;
   readonly estimates: Readonly<Record<string, Estimate>>;
   readonly diagnostics: Diagnostics & {
+    /** Standard error of DM from the reward model's estimation error (included in DM's interval). */
+    readonly dmModelStdError: number;
     /** The logging policy's own mean reward on the evaluated rows (on-policy), with its interval. */
     readonly logging: Estimate;
     readonly log: OpeLogInfo;
@@ -167,6 +169,13 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
   const dist = new Float64Array(Math.max(k, 1));
   const candIdx = new Int32Array(Math.max(k, 1));
   let estimated = 0;
+  // DM's model-variance term: per (fold, action) the target-weighted mean feature vector, and per action the
+  // cross-fitted residuals of the logged action.
+  const d = encoder!.dimension;
+  const folds = model!.folds;
+  const dmDirection = new Float64Array(folds * k * d);
+  const resid2 = new Float64Array(k);
+  const residN = new Float64Array(k);
   const flush = (): void => {
     batch.derive();
     acc.add(batch);
@@ -197,6 +206,10 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
         batch.targetDist[base + a] = p;
         batch.qhat[base + a] = model!.predict(v, a, fold);
         if (p > 0) {
+          const o = (fold * k + a) * d;
+          for (let t = 0; t < v.nnz; t++) dmDirection[o + v.indices[t]!] = dmDirection[o + v.indices[t]!]! + p * v.values[t]!;
+        }
+        if (p > 0) {
           if (frequencies.countAll(c) === 0) unexplored += p;
           if (frequencies.countIn(bucket, c) === 0) unexploredInContext += p;
           if (row.loggingProbabilities && row.loggingProbabilities[j] === 0) exact += p;
@@ -208,7 +221,11 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
         propensity = frequencies.estimateIn(bucket, row.action, row.candidates);
         estimated++;
       }
-      batch.action[i] = actionIndex.get(row.action)!;
+      const logged = actionIndex.get(row.action)!;
+      const residual = row.reward - batch.qhat[base + logged]!;
+      resid2[logged] = resid2[logged]! + residual * residual;
+      residN[logged] = residN[logged]! + 1;
+      batch.action[i] = logged;
       batch.reward[i] = row.reward;
       batch.propensity[i] = propensity;
       batch.size++;
@@ -219,20 +236,51 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
   );
   if (batch.size > 0) flush();
 
-  const all = acc.result();
+  const { estimates: all, stdErrors } = acc.detailedResult();
+  const n = acc.rows;
+  // Variance of DM from the model's own estimation error (the bootstrap above holds the model fixed):
+  // sum over (fold, action) of sigma_a^2 xbar^T A^-1 xbar, xbar = (1/n) sum_i pi(a|x_i) x_i over the fold's rows.
+  let totalR2 = 0, totalRN = 0;
+  for (let a = 0; a < k; a++) {
+    totalR2 += resid2[a]!;
+    totalRN += residN[a]!;
+  }
+  const work = new Float64Array(d);
+  const dir = new Float64Array(d);
+  let dmModelVariance = 0;
+  for (let f = 0; f < folds; f++) {
+    for (let a = 0; a < k; a++) {
+      const o = (f * k + a) * d;
+      let any = false;
+      for (let j = 0; j < d; j++) {
+        dir[j] = dmDirection[o + j]! / n;
+        if (dir[j] !== 0) any = true;
+      }
+      if (!any) continue;
+      const sigma2 = residN[a]! > 1 ? resid2[a]! / residN[a]! : totalRN > 0 ? totalR2 / totalRN : 0;
+      dmModelVariance += sigma2 * model!.inverseQuadForm(f, a, dir, work);
+    }
+  }
   const estimates: Record<string, Estimate> = {};
   const descriptions: Record<string, string> = {};
   for (const e of estimators) {
     estimates[e.name] = all[e.name]!;
     descriptions[e.name] = e.description;
   }
-  const n = acc.rows;
+  const dmEstimate = all['dm'];
+  const dmBootSe = stdErrors['dm'];
+  if (dmEstimate && dmBootSe !== undefined) {
+    // normal interval with both sources of variance (contexts: bootstrap; model fit: delta method)
+    const se = Math.sqrt((Number.isFinite(dmBootSe) ? dmBootSe * dmBootSe : 0) + dmModelVariance);
+    estimates['dm'] = { value: dmEstimate.value, ci95: [dmEstimate.value - 1.959963984540054 * se, dmEstimate.value + 1.959963984540054 * se] };
+  }
   return {
     n,
     actions: k,
     estimates,
     diagnostics: {
       ...diag.result(),
+      dmModelStdError: Math.sqrt(dmModelVariance),
       logging: all[onPolicyMean.name]!,
       log: {
         file: first.file,

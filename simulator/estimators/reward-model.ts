@@ -45,6 +45,8 @@ export class CrossFittedRidge {
   /** Mean reward of the training folds of fold f (the model's intercept offset). */
   private readonly offset: Float64Array;
   private fittedActions = -1;
+  /** Cholesky factors of (lambda I + sum_{g != f} A_g) per (fold, action), for the model-variance term. */
+  private chol = new Float64Array(0);
 
   constructor(
     readonly dimension: number,
@@ -95,6 +97,7 @@ export class CrossFittedRidge {
     const d = this.dimension;
     if (actions > this.stats.length) this.statsFor(actions - 1);
     this.theta = new Float64Array(this.folds * actions * d);
+    this.chol = new Float64Array(this.folds * actions * this.dd);
     const m = new Float64Array(this.dd);
     const rhs = new Float64Array(d);
     let totalR = 0, totalN = 0;
@@ -118,6 +121,7 @@ export class CrossFittedRidge {
           for (let j = 0; j < d; j++) rhs[j] = rhs[j]! + b[j]! - rbar * s[j]!;
         }
         choleskyInPlace(m, d);
+        this.chol.set(m, (f * actions + act) * this.dd);
         solveCholesky(m, d, rhs);
         this.theta.set(rhs, (f * actions + act) * d);
       }
@@ -127,6 +131,22 @@ export class CrossFittedRidge {
       this.rMax = 0;
     }
     this.fittedActions = actions;
+  }
+
+  /** See `inverseQuadForm` (forward substitution with the stored factor: ||L^-1 v||^2). */
+  inverseQuadForm(fold: number, action: number, v: Float64Array, work: Float64Array): number {
+    const d = this.dimension;
+    const o = (fold * this.fittedActions + action) * this.dd;
+    const l = this.chol;
+    let q = 0;
+    for (let i = 0; i < d; i++) {
+      let s = v[i]!;
+      for (let k = 0; k < i; k++) s -= l[o + i * d + k]! * work[k]!;
+      const y = s / l[o + i * d + i]!;
+      work[i] = y;
+      q += y * y;
+    }
+    return q;
   }
 
   /** Prediction for `action` at x for a row of fold `fold` (from the other folds' model). */
@@ -139,6 +159,15 @@ export class CrossFittedRidge {
     else if (v > this.rMax) v = this.rMax;
     return v;
   }
+}
+
+/**
+ * v^T (lambda I + sum_{g != f} A_g)^-1 v for the (fold, action) model: times the residual variance, the
+ * variance of the model's prediction along v (the ridge approximation Cov(theta) ~ sigma^2 A^-1). `work` has
+ * length >= dimension.
+ */
+export function inverseQuadForm(model: CrossFittedRidge, fold: number, action: number, v: Float64Array, work: Float64Array): number {
+  return model.inverseQuadForm(fold, action, v, work);
 }
 
 /** Solve L L^T y = rhs in place, L the lower Cholesky factor (row-major). */

@@ -7,7 +7,7 @@
  * weight. Any difference is reported with its line number: it means the policy code, its params, the
  * initial state or the log's order differ from what the router ran.
  */
-import type { PolicySnapshot } from '../../policies/core/policy.ts';
+import type { PolicyFactory, PolicySnapshot } from '../../policies/core/policy.ts';
 import { DecisionBuffer, MAX_CANDIDATES } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidArgumentError, LogFormatError } from '../../policies/errors.ts';
@@ -21,6 +21,8 @@ export interface VerifyOptions {
   readonly policy?: string;
   readonly params?: { readonly [key: string]: unknown };
   readonly snapshot?: PolicySnapshot;
+  /** Build the policy with this factory instead of the registry (tests, policies not registered yet). */
+  readonly factory?: PolicyFactory;
   /** Which decisions to verify: "route" (default) or "retry". */
   readonly kind?: string;
   /** Mismatches kept in the report (all are counted); default 20. */
@@ -81,7 +83,7 @@ export async function verifyDecisionLog(options: VerifyOptions): Promise<VerifyR
         if (policy === null) {
           name ??= r.policy;
           if (name === null) throw new InvalidArgumentError('--policy', `the log does not name the policy of its ${kind} decisions; pass --policy`);
-          policy = createPolicy(name, options.params ?? {});
+          policy = options.factory ? options.factory(options.params ?? {}) : createPolicy(name, options.params ?? {});
           if (options.snapshot) policy.restore(options.snapshot);
         }
         decisions++;
