@@ -15,7 +15,7 @@
  * never chose cannot be replayed at all. The price is data: only about c * K of the rows survive.
  * Missing propensities are estimated from the log (empirical frequencies per context bucket).
  */
-import type { PolicySnapshot } from '../../policies/core/policy.ts';
+import type { PolicyFactory, PolicySnapshot } from '../../policies/core/policy.ts';
 import { DecisionBuffer, MAX_CANDIDATES } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidArgumentError, LogFormatError } from '../../policies/errors.ts';
@@ -30,6 +30,8 @@ export interface ReplayOptions {
   readonly policy: string;
   readonly params?: { readonly [key: string]: unknown };
   readonly snapshot?: PolicySnapshot;
+  /** Build the policy with this factory instead of the registry (tests, policies not registered yet). */
+  readonly factory?: PolicyFactory;
   readonly seed?: number;
   /** 'auto' (default): rejection sampling unless the log is uniform; 'off': classic replay regardless. */
   readonly rejection?: 'auto' | 'on' | 'off';
@@ -78,7 +80,7 @@ export async function replayPolicy(options: ReplayOptions): Promise<ReplayReport
   const seed = options.seed ?? 1;
   const points = options.points ?? 20;
   if (!Number.isInteger(points) || points < 1) throw new InvalidArgumentError('--points', `must be an integer >= 1, got ${points}`);
-  const policy = createPolicy(options.policy, options.params ?? {});
+  const policy = options.factory ? options.factory(options.params ?? {}) : createPolicy(options.policy, options.params ?? {});
   if (options.snapshot) policy.restore(options.snapshot);
 
   // ---- pass 1: rows, propensities, action set, frequencies
