@@ -1,0 +1,82 @@
+/**
+ * The event bus the router needs: JetStream-style streams with sequence numbers, publishing with an
+ * acknowledgement (the stream sequence), and durable consumers with explicit ack and redelivery.
+ * Two implementations with the same semantics: NATS JetStream (`nats-bus.ts`) and an in-process bus
+ * (`embedded-bus.ts`) used when NATS_URL is unset.
+ */
+
+export interface StreamSpec {
+  readonly name: string;
+  /** Exact subjects captured by the stream. */
+  readonly subjects: readonly string[];
+  /** Drop messages older than this (0: keep forever). */
+  readonly maxAgeMs?: number;
+  /** Window in which a repeated `msgId` is ignored by the stream. */
+  readonly duplicateWindowMs?: number;
+}
+
+export interface ConsumerSpec {
+  readonly stream: string;
+  /** Durable consumer name; (re)created at `startSeq`. */
+  readonly durable: string;
+  /** First stream sequence to deliver (1: from the beginning). */
+  readonly startSeq: number;
+  /** Unacknowledged messages are redelivered after this long. */
+  readonly ackWaitMs: number;
+  /** At most this many delivered-but-unacknowledged messages. */
+  readonly maxAckPending: number;
+}
+
+export interface BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Stream sequence number. */
+  readonly seq: number;
+  /** Stream time of the message (epoch ms). */
+  readonly timestampMs: number;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  ack(): void;
+  /** Redeliver after `delayMs` (transient failure). */
+  nak(delayMs?: number): void;
+  /** Never redeliver (poison). */
+  term(): void;
+}
+
+export interface PublishOptions {
+  /** Idempotency key: the stream ignores a repeat within its duplicate window. */
+  readonly msgId?: string;
+  /** Give up after this long (ms). */
+  readonly timeoutMs?: number;
+}
+
+/** Handlers run one at a time, in delivery order; a throwing handler leaves its message unacked. */
+export type MessageHandler = (msg: BusMessage) => Promise<void>;
+
+export interface ConsumerHandle {
+  /** Stop receiving; waits for the handler in progress to finish (its ack included). */
+  stop(): Promise<void>;
+}
+
+export type BusState = 'embedded' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface Bus {
+  readonly kind: 'nats' | 'embedded';
+  /** Connect (resolves once connected; NATS keeps retrying in the background if the first attempt fails). */
+  connect(): Promise<void>;
+  state(): BusState;
+  /** Register a listener of state changes. */
+  onState(listener: (state: BusState, detail?: string) => void): void;
+  /** Create the stream, or add missing subjects to it. If another stream already captures a subject, use it. */
+  ensureStream(spec: StreamSpec): Promise<string>;
+  /** Name of the stream capturing `subject`, or undefined. */
+  streamOf(subject: string): Promise<string | undefined>;
+  /** Last sequence in the stream (0 when empty). */
+  lastSeq(stream: string): Promise<number>;
+  /** Publish into the stream capturing `subject`; resolves with the stream sequence (the stream's ack). */
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<number>;
+  consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle>;
+  /** Delete a stream (tests clean up after themselves). */
+  deleteStream(stream: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,255 @@
+/**
+ * In-process bus with JetStream semantics: streams with sequence numbers and publish acks, duplicate
+ * suppression by msgId, durable consumers delivering in order with explicit ack, nak(delay), term, and
+ * redelivery of what is not acknowledged within ackWait. Used when NATS_URL is unset, and in tests.
+ */
+import { DependencyUnavailableError } from '../../policies/errors.ts';
+import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
+
+interface Stored {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly timestampMs: number;
+}
+
+interface Stream {
+  readonly name: string;
+  subjects: Set<string>;
+  readonly maxAgeMs: number;
+  readonly duplicateWindowMs: number;
+  readonly messages: Stored[];
+  /** Sequence of messages[0]. */
+  firstSeq: number;
+  lastSeq: number;
+  readonly msgIds: Map<string, { seq: number; at: number }>;
+  readonly waiters: Set<() => void>;
+}
+
+export interface EmbeddedBusOptions {
+  /** Clock (tests move time). */
+  readonly now?: () => number;
+}
+
+export class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private readonly streams = new Map<string, Stream>();
+  private readonly consumers = new Map<string, EmbeddedConsumer>();
+  private readonly listeners: ((state: BusState, detail?: string) => void)[] = [];
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(options: EmbeddedBusOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async connect(): Promise<void> {
+    for (const l of this.listeners) l('embedded');
+  }
+
+  state(): BusState {
+    return this.closed ? 'closed' : 'embedded';
+  }
+
+  onState(listener: (state: BusState, detail?: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<string> {
+    const owner = await this.streamOf(spec.subjects[0] ?? '');
+    if (owner !== undefined && owner !== spec.name) return owner;
+    const existing = this.streams.get(spec.name);
+    if (existing) {
+      for (const s of spec.subjects) existing.subjects.add(s);
+      return spec.name;
+    }
+    this.streams.set(spec.name, {
+      name: spec.name,
+      subjects: new Set(spec.subjects),
+      maxAgeMs: spec.maxAgeMs ?? 0,
+      duplicateWindowMs: spec.duplicateWindowMs ?? 120_000,
+      messages: [],
+      firstSeq: 1,
+      lastSeq: 0,
+      msgIds: new Map(),
+      waiters: new Set(),
+    });
+    return spec.name;
+  }
+
+  async streamOf(subject: string): Promise<string | undefined> {
+    for (const s of this.streams.values()) if (s.subjects.has(subject)) return s.name;
+    return undefined;
+  }
+
+  async lastSeq(stream: string): Promise<number> {
+    return this.stream(stream).lastSeq;
+  }
+
+  async publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<number> {
+    if (this.closed) throw new DependencyUnavailableError('bus', 'embedded bus is closed');
+    let target: Stream | undefined;
+    for (const s of this.streams.values()) if (s.subjects.has(subject)) target = s;
+    if (!target) throw new DependencyUnavailableError('bus', `no stream captures subject "${subject}"`);
+    const now = this.now();
+    if (options.msgId !== undefined) {
+      const seen = target.msgIds.get(options.msgId);
+      if (seen && now - seen.at < target.duplicateWindowMs) return seen.seq;
+    }
+    const seq = ++target.lastSeq;
+    target.messages.push({ seq, subject, data: data.slice(), timestampMs: now });
+    if (options.msgId !== undefined) target.msgIds.set(options.msgId, { seq, at: now });
+    this.expire(target, now);
+    for (const w of target.waiters) w();
+    return seq;
+  }
+
+  async consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle> {
+    const stream = this.stream(spec.stream);
+    const key = `${spec.stream}/${spec.durable}`;
+    await this.consumers.get(key)?.stop();
+    const consumer = new EmbeddedConsumer(stream, spec, handler, this.now);
+    this.consumers.set(key, consumer);
+    consumer.start();
+    return consumer;
+  }
+
+  async deleteStream(stream: string): Promise<void> {
+    for (const [key, c] of this.consumers) {
+      if (key.startsWith(`${stream}/`)) {
+        await c.stop();
+        this.consumers.delete(key);
+      }
+    }
+    this.streams.delete(stream);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers.values()) await c.stop();
+    this.consumers.clear();
+    this.closed = true;
+    for (const l of this.listeners) l('closed');
+  }
+
+  private stream(name: string): Stream {
+    const s = this.streams.get(name);
+    if (!s) throw new DependencyUnavailableError('bus', `stream "${name}" not found`);
+    return s;
+  }
+
+  private expire(s: Stream, now: number): void {
+    if (s.maxAgeMs > 0) {
+      while (s.messages.length > 0 && now - s.messages[0]!.timestampMs > s.maxAgeMs) {
+        s.messages.shift();
+        s.firstSeq++;
+      }
+    }
+    if (s.msgIds.size > 10_000) {
+      for (const [id, v] of s.msgIds) if (now - v.at >= s.duplicateWindowMs) s.msgIds.delete(id);
+    }
+  }
+}
+
+class EmbeddedConsumer implements ConsumerHandle {
+  /** Next never-delivered sequence. */
+  private cursor: number;
+  /** Delivered, not acknowledged: seq -> redelivery time and delivery count. */
+  private readonly pending = new Map<number, { due: number; count: number }>();
+  private readonly counts = new Map<number, number>();
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stream: Stream,
+    private readonly spec: ConsumerSpec,
+    private readonly handler: MessageHandler,
+    private readonly now: () => number,
+  ) {
+    this.cursor = Math.max(1, spec.startSeq);
+  }
+
+  start(): void {
+    this.running = true;
+    const waiter = (): void => this.wake?.();
+    this.stream.waiters.add(waiter);
+    this.loop = this.run().finally(() => this.stream.waiters.delete(waiter));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private next(): Stored | undefined {
+    const now = this.now();
+    let due: number | undefined;
+    for (const [seq, p] of this.pending) if (p.due <= now && (due === undefined || seq < due)) due = seq;
+    if (due !== undefined) {
+      const m = this.find(due);
+      if (m) return m;
+      this.pending.delete(due);
+    }
+    if (this.pending.size >= this.spec.maxAckPending) return undefined;
+    if (this.cursor < this.stream.firstSeq) this.cursor = this.stream.firstSeq;
+    if (this.cursor > this.stream.lastSeq) return undefined;
+    return this.find(this.cursor++);
+  }
+
+  private find(seq: number): Stored | undefined {
+    return this.stream.messages[seq - this.stream.firstSeq];
+  }
+
+  private nextDue(): number {
+    let min = Infinity;
+    for (const p of this.pending.values()) min = Math.min(min, p.due);
+    return min;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const m = this.next();
+      if (!m) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          const due = this.nextDue();
+          if (Number.isFinite(due)) this.timer = setTimeout(resolve, Math.max(1, due - this.now()));
+        });
+        clearTimeout(this.timer);
+        this.wake = undefined;
+        continue;
+      }
+      const count = (this.counts.get(m.seq) ?? 0) + 1;
+      this.counts.set(m.seq, count);
+      this.pending.set(m.seq, { due: this.now() + this.spec.ackWaitMs, count });
+      let settled = false;
+      const settle = (redeliverInMs: number | undefined): void => {
+        if (settled) return;
+        settled = true;
+        if (redeliverInMs === undefined) {
+          this.pending.delete(m.seq);
+          this.counts.delete(m.seq);
+        } else {
+          this.pending.set(m.seq, { due: this.now() + redeliverInMs, count });
+        }
+      };
+      const msg: BusMessage = {
+        subject: m.subject,
+        data: m.data,
+        seq: m.seq,
+        timestampMs: m.timestampMs,
+        deliveryCount: count,
+        ack: () => settle(undefined),
+        term: () => settle(undefined),
+        nak: (delayMs = 0) => settle(delayMs),
+      };
+      try {
+        await this.handler(msg);
+      } catch {
+        // left unacknowledged: redelivered after ackWait, as JetStream does
+      }
+    }
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The bus on NATS JetStream (the `nats` package, v2 API). Connects in the background and keeps
+ * reconnecting forever, so the router serves decisions while NATS is down; durable pull consumers with
+ * explicit ack; the consume loop re-attaches after server restarts.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  Events,
+  StorageType,
+  connect,
+  nanos,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type MsgHdrs,
+} from 'nats';
+import { DependencyUnavailableError } from '../../policies/errors.ts';
+import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
+
+export interface NatsBusOptions {
+  readonly servers: string;
+  readonly name: string;
+  /** Default publish timeout. */
+  readonly timeoutMs?: number;
+}
+
+export class NatsBus implements Bus {
+  readonly kind = 'nats' as const;
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private jsm: JetStreamManager | undefined;
+  private current: BusState = 'connecting';
+  private readonly listeners: ((state: BusState, detail?: string) => void)[] = [];
+  private connecting: Promise<void> | undefined;
+  private closing = false;
+
+  constructor(private readonly options: NatsBusOptions) {}
+
+  connect(): Promise<void> {
+    this.connecting ??= this.doConnect();
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.servers.split(',').map((s) => s.trim()),
+      name: this.options.name,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 2000,
+      pingInterval: 5000,
+      maxPingOut: 2,
+    });
+    if (this.closing) {
+      await nc.close();
+      return;
+    }
+    this.nc = nc;
+    this.js = nc.jetstream({ timeout: this.options.timeoutMs ?? 2000 });
+    this.jsm = await nc.jetstreamManager({ timeout: this.options.timeoutMs ?? 2000 });
+    this.set('connected');
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === Events.Disconnect) this.set('reconnecting', `disconnected from ${String(s.data)}`);
+        else if (s.type === Events.Reconnect) this.set('connected', `reconnected to ${String(s.data)}`);
+      }
+    })();
+    void nc.closed().then((err) => this.set('closed', err ? String(err) : undefined));
+  }
+
+  state(): BusState {
+    return this.current;
+  }
+
+  onState(listener: (state: BusState, detail?: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private set(state: BusState, detail?: string): void {
+    this.current = state;
+    for (const l of this.listeners) l(state, detail);
+  }
+
+  private manager(): JetStreamManager {
+    if (!this.jsm || this.current !== 'connected') throw new DependencyUnavailableError('nats', `not connected (${this.current})`);
+    return this.jsm;
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<string> {
+    const jsm = this.manager();
+    const owner = (await this.streamOf(spec.subjects[0] ?? '')) ?? spec.name;
+    let info;
+    try {
+      info = await jsm.streams.info(owner);
+    } catch {
+      info = undefined;
+    }
+    if (!info) {
+      await jsm.streams.add({
+        name: owner,
+        subjects: [...spec.subjects],
+        storage: StorageType.File,
+        max_age: nanos(spec.maxAgeMs ?? 0),
+        duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
+      });
+      return owner;
+    }
+    const missing = spec.subjects.filter((s) => !info.config.subjects?.includes(s));
+    if (missing.length > 0) {
+      await jsm.streams.update(owner, { subjects: [...(info.config.subjects ?? []), ...missing] });
+    }
+    return owner;
+  }
+
+  async streamOf(subject: string): Promise<string | undefined> {
+    try {
+      return await this.manager().streams.find(subject);
+    } catch (err) {
+      if (err instanceof DependencyUnavailableError) throw err;
+      return undefined;
+    }
+  }
+
+  async lastSeq(stream: string): Promise<number> {
+    const info = await this.manager().streams.info(stream);
+    return info.state.last_seq;
+  }
+
+  async publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<number> {
+    if (!this.js || this.current !== 'connected') throw new DependencyUnavailableError('nats', `not connected (${this.current})`);
+    const opts: { msgID?: string; timeout?: number; headers?: MsgHdrs } = {};
+    if (options.msgId !== undefined) opts.msgID = options.msgId;
+    if (options.timeoutMs !== undefined) opts.timeout = options.timeoutMs;
+    try {
+      const ack = await this.js.publish(subject, data, opts);
+      return ack.seq;
+    } catch (err) {
+      throw new DependencyUnavailableError('nats', `publish to ${subject} failed: ${String(err)}`, { cause: err });
+    }
+  }
+
+  async consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle> {
+    const jsm = this.manager();
+    try {
+      await jsm.consumers.delete(spec.stream, spec.durable);
+    } catch {
+      // not there yet
+    }
+    await jsm.consumers.add(spec.stream, {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: spec.startSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
+      ...(spec.startSeq > 1 ? { opt_start_seq: spec.startSeq } : {}),
+      ack_wait: nanos(spec.ackWaitMs),
+      max_ack_pending: spec.maxAckPending,
+    });
+    return new NatsConsumer(this, spec, handler);
+  }
+
+  /** @internal used by NatsConsumer */
+  async openMessages(spec: ConsumerSpec): Promise<ConsumerMessages> {
+    if (!this.js) throw new DependencyUnavailableError('nats', 'not connected');
+    const consumer = await this.js.consumers.get(spec.stream, spec.durable);
+    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending) });
+  }
+
+  async deleteStream(stream: string): Promise<void> {
+    try {
+      await this.manager().streams.delete(stream);
+    } catch {
+      // already gone
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const nc = this.nc;
+    if (nc && !nc.isClosed()) {
+      try {
+        await nc.drain();
+      } catch {
+        await nc.close();
+      }
+    }
+    this.set('closed');
+  }
+}
+
+class NatsConsumer implements ConsumerHandle {
+  private running = true;
+  private messages: ConsumerMessages | undefined;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly bus: NatsBus,
+    private readonly spec: ConsumerSpec,
+    private readonly handler: MessageHandler,
+  ) {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        this.messages = await this.bus.openMessages(this.spec);
+        for await (const m of this.messages) {
+          const msg: BusMessage = {
+            subject: m.subject,
+            data: m.data,
+            seq: m.seq,
+            timestampMs: Math.floor(m.info.timestampNanos / 1e6),
+            deliveryCount: m.info.deliveryCount,
+            ack: () => m.ack(),
+            nak: (delayMs?: number) => m.nak(delayMs),
+            term: () => m.term(),
+          };
+          try {
+            await this.handler(msg);
+          } catch {
+            // unacknowledged: JetStream redelivers after ack_wait
+          }
+          if (!this.running) break;
+        }
+      } catch {
+        // connection lost or consumer missing: retry below
+      }
+      if (this.running) await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    try {
+      this.messages?.stop();
+    } catch {
+      // already closed
+    }
+    await this.loop;
+  }
+}

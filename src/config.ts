@@ -1,0 +1,163 @@
+/**
+ * The router's configuration: one `loadConfig(env)` validates every variable and names the variable in its
+ * error. Only `src/main.ts` reads `process.env`; everything else receives a `Config`.
+ *
+ * The contract's variables: PORT, HOST, NATS_URL, REDIS_URL, ROUTE_POLICY, RETRY_POLICY, ADMIN_TOKEN,
+ * OUTCOME_SUBJECT. The others are extras (documented in docs/service.md), each with a safe default.
+ */
+import { InvalidConfigError } from '../policies/errors.ts';
+import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
+
+/**
+ * The project's best route policy, served when ROUTE_POLICY is unset. Set once from the served-gap
+ * experiment (scripts/served-gap.ts); falls back to `random` while the preferred one is not registered.
+ */
+export const PREFERRED_ROUTE_POLICY = 'thompson';
+export const DEFAULT_ROUTE_POLICY: string = isPolicyName(PREFERRED_ROUTE_POLICY) ? PREFERRED_ROUTE_POLICY : 'random';
+/** Served by `/v1/retry` (another issue); recorded here so RETRY_POLICY has one reader. */
+export const DEFAULT_RETRY_POLICY = 'thompson';
+/** Seed of the per-decision Rng (`rng.reseed(seed, transactionId)`); logged with every decision. */
+export const DEFAULT_SEED = 20261122;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: embedded in-process bus. */
+  readonly natsUrl: string | undefined;
+  /** Unset: embedded in-memory store. */
+  readonly redisUrl: string | undefined;
+  readonly routePolicy: string;
+  readonly retryPolicy: string;
+  /** Unset: admin endpoints answer 403. */
+  readonly adminToken: string | undefined;
+  readonly outcomeSubject: string;
+  /** Extras. */
+  readonly decisionLogFile: string | undefined;
+  readonly seed: number;
+  readonly decisionTtlMs: number;
+  /** Names this replica's durable consumer; stable across restarts of the same replica. */
+  readonly replicaId: string;
+  /** Prefix of stream names, router subjects and store keys (`router` gives `router.decisions`, `router:` keys). */
+  readonly namespace: string;
+  readonly snapshotIntervalMs: number;
+  /** How long `/v1/route` may wait for the shared store to claim a transactionId across replicas; 0: never. */
+  readonly storeBudgetMs: number;
+  readonly logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigDefaults {
+  /** Used to derive the default replica id (`<hostname>-<port>`). */
+  readonly hostname: string;
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new InvalidConfigError(name, `must be an integer in [${min}, ${max}], got ${raw}`);
+  return v;
+}
+
+function url(env: Env, name: string, schemes: readonly string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  for (const part of raw.split(',')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(part.trim());
+    } catch {
+      throw new InvalidConfigError(name, `not a URL: "${part}" (expected ${schemes.map((s) => `${s}//host:port`).join(' or ')})`);
+    }
+    if (!schemes.includes(parsed.protocol)) {
+      throw new InvalidConfigError(name, `scheme must be ${schemes.join(' or ')}, got "${parsed.protocol}"`);
+    }
+    if (!parsed.hostname) throw new InvalidConfigError(name, `missing host in "${part}"`);
+  }
+  return raw;
+}
+
+const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function policyName(env: Env, name: string, fallback: string): string {
+  const v = str(env, name) ?? fallback;
+  if (!isPolicyName(v)) throw new InvalidConfigError(name, `unknown policy "${v}"; known: ${POLICY_NAMES.join(', ')}`);
+  return v;
+}
+
+export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'localhost' }): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  const outcomeSubject = str(env, 'OUTCOME_SUBJECT') ?? 'payments.auth.outcome';
+  if (!SUBJECT.test(outcomeSubject)) {
+    throw new InvalidConfigError('OUTCOME_SUBJECT', `must be a NATS subject of dot-separated tokens without wildcards, got "${outcomeSubject}"`);
+  }
+  const namespace = str(env, 'ROUTER_NAMESPACE') ?? 'router';
+  if (!/^[a-z][a-z0-9_-]{0,31}$/.test(namespace)) {
+    throw new InvalidConfigError('ROUTER_NAMESPACE', `must be 1..32 lower-case letters, digits, "_" or "-", starting with a letter, got "${namespace}"`);
+  }
+  const replicaId = str(env, 'ROUTER_REPLICA_ID') ?? `${defaults.hostname}-${port}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  if (!NAME.test(replicaId)) throw new InvalidConfigError('ROUTER_REPLICA_ID', `must be 1..64 letters, digits, "_" or "-", got "${replicaId}"`);
+  const adminToken = env['ADMIN_TOKEN'] === undefined || env['ADMIN_TOKEN'] === '' ? undefined : env['ADMIN_TOKEN'];
+  const retryPolicy = str(env, 'RETRY_POLICY') ?? DEFAULT_RETRY_POLICY;
+  if (!NAME.test(retryPolicy)) throw new InvalidConfigError('RETRY_POLICY', `not a policy name: "${retryPolicy}"`);
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new InvalidConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  return {
+    port,
+    host,
+    natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    routePolicy: policyName(env, 'ROUTE_POLICY', DEFAULT_ROUTE_POLICY),
+    retryPolicy,
+    adminToken,
+    outcomeSubject,
+    decisionLogFile: str(env, 'DECISION_LOG_FILE'),
+    seed: int(env, 'ROUTER_SEED', DEFAULT_SEED, 0, 0xffffffff),
+    decisionTtlMs: int(env, 'DECISION_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
+    replicaId,
+    namespace,
+    snapshotIntervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 5000, 100, 3_600_000),
+    storeBudgetMs: int(env, 'STORE_BUDGET_MS', 10, 0, 1000),
+    logLevel,
+  };
+}
+
+/** Names derived from the namespace: streams, router subjects, store key prefix. */
+export interface Names {
+  readonly outcomeStream: string;
+  readonly decisionStream: string;
+  readonly deadLetterStream: string;
+  readonly decisionSubject: string;
+  readonly appliedSubject: string;
+  readonly deadLetterSubject: string;
+  readonly adminSubject: string;
+  readonly keyPrefix: string;
+  readonly durable: string;
+}
+
+export function namesOf(config: Pick<Config, 'namespace' | 'replicaId'>): Names {
+  const ns = config.namespace;
+  const up = ns.toUpperCase().replace(/-/g, '_');
+  return {
+    outcomeStream: `${up}_OUTCOMES`,
+    decisionStream: `${up}_DECISIONS`,
+    deadLetterStream: `${up}_DEAD_LETTERS`,
+    decisionSubject: `${ns}.decisions`,
+    appliedSubject: `${ns}.outcomes.applied`,
+    deadLetterSubject: `${ns}.outcomes.dead`,
+    adminSubject: `${ns}.admin.policies`,
+    keyPrefix: `${ns}:`,
+    durable: `${ns}-${config.replicaId}`,
+  };
+}

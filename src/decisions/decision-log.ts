@@ -1,0 +1,97 @@
+/**
+ * The router's decision log (JSONL): one `decision` record per decision and one `outcome` record per
+ * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set and
+ * published on the bus (`<ns>.decisions`, `<ns>.outcomes.applied`, with msg ids so replicas applying
+ * the same outcome publish it once), without ever blocking the caller.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Bus } from '../bus/bus.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DecisionRecord } from './decision-record.ts';
+import { Outbox } from './outbox.ts';
+
+export interface OutcomeRecord {
+  readonly type: 'outcome';
+  readonly decisionId: string;
+  readonly approved: boolean;
+  readonly responseCode?: string;
+  readonly feeMinor?: number;
+  readonly latencyMs?: number;
+  readonly occurredAt?: string;
+  readonly reward: number;
+  readonly weight: number;
+}
+
+interface Pending {
+  readonly subject: string;
+  readonly msgId: string;
+  readonly data: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+export interface DecisionLogOptions {
+  readonly bus: Bus;
+  readonly metrics: Metrics;
+  readonly decisionSubject: string;
+  readonly appliedSubject: string;
+  readonly file: string | undefined;
+  readonly capacity?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+export class DecisionLog {
+  private readonly outbox: Outbox<Pending>;
+  private readonly file: WriteStream | undefined;
+  /** Publishing starts once the bus has its streams. */
+  private enabled = false;
+
+  constructor(private readonly options: DecisionLogOptions) {
+    const { bus, metrics } = options;
+    this.outbox = new Outbox<Pending>({
+      name: 'decision-log',
+      capacity: options.capacity ?? 50_000,
+      batchSize: 256,
+      flush: async (batch) => {
+        if (!this.enabled) throw new Error('decision log streams not ready');
+        await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
+      },
+      onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),
+      onPending: (n) => metrics.bufferPending.set({ buffer: 'decision-log' }, n),
+      onError: (err) => {
+        metrics.degraded.inc({ dependency: 'bus', operation: 'decision-log' });
+        options.onError?.(err);
+      },
+    });
+    this.file = options.file ? createWriteStream(options.file, { flags: 'a' }) : undefined;
+  }
+
+  /** The bus streams exist: start (or resume) publishing. */
+  enable(): void {
+    this.enabled = true;
+    void this.outbox.drainFor(0);
+  }
+
+  decision(record: DecisionRecord): void {
+    const line = JSON.stringify(record);
+    this.file?.write(line + '\n');
+    this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: encoder.encode(line) });
+  }
+
+  outcome(record: OutcomeRecord): void {
+    const line = JSON.stringify(record);
+    this.file?.write(line + '\n');
+    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: encoder.encode(line) });
+  }
+
+  get pending(): number {
+    return this.outbox.pending;
+  }
+
+  async close(timeoutMs: number): Promise<number> {
+    const left = this.enabled ? await this.outbox.drainFor(timeoutMs) : this.outbox.pending;
+    this.outbox.close();
+    if (this.file) await new Promise<void>((r) => this.file!.end(r));
+    return left;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A decision as the router keeps and logs it: the join record stored with a TTL (so an outcome can be
+ * applied to the decision's context later, on any replica) is exactly the decision-log record
+ * (`{"type":"decision", ...}`), and the HTTP answer is derived from it, so a repeated transactionId gets a
+ * byte-identical answer from whichever replica decided.
+ */
+import type { PaymentContext } from '../../policies/core/context.ts';
+
+export type DecisionKind = 'route' | 'retry';
+
+export interface DecisionRecord {
+  readonly type: 'decision';
+  readonly decisionId: string;
+  readonly kind: DecisionKind;
+  /** ISO time the router decided. */
+  readonly at: string;
+  readonly policy: string;
+  readonly policyVersion: string;
+  readonly seed: number;
+  readonly key: string;
+  readonly observations: number;
+  readonly context: PaymentContext;
+  readonly candidates: readonly string[];
+  readonly probabilities: readonly number[];
+  readonly scores: readonly number[];
+  readonly chosen: string;
+  readonly propensity: number;
+}
+
+export interface RankedRoute {
+  readonly route: string;
+  readonly probability: number;
+  readonly score: number;
+}
+
+export interface RouteAnswer {
+  readonly decisionId: string;
+  readonly route: string;
+  readonly propensity: number;
+  readonly policy: string;
+  readonly ranking: RankedRoute[];
+}
+
+/** Every candidate, best first: by probability of being chosen, then score, then the caller's order. */
+export function rankingOf(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>): RankedRoute[] {
+  const order = record.candidates.map((_, i) => i);
+  order.sort((a, b) => record.probabilities[b]! - record.probabilities[a]! || record.scores[b]! - record.scores[a]! || a - b);
+  return order.map((i) => ({ route: record.candidates[i]!, probability: record.probabilities[i]!, score: record.scores[i]! }));
+}
+
+export function answerOf(record: DecisionRecord): RouteAnswer {
+  return { decisionId: record.decisionId, route: record.chosen, propensity: record.propensity, policy: record.policy, ranking: rankingOf(record) };
+}
+
+/** Parse a stored record; null when it is not a decision record (corrupt or foreign value). */
+export function parseDecisionRecord(json: string): DecisionRecord | null {
+  try {
+    const v: unknown = JSON.parse(json);
+    if (typeof v !== 'object' || v === null) return null;
+    const r = v as Partial<DecisionRecord>;
+    if (r.type !== 'decision' || typeof r.decisionId !== 'string' || typeof r.chosen !== 'string' || typeof r.context !== 'object' || !Array.isArray(r.candidates)) return null;
+    return r as DecisionRecord;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Route decisions. The hot path decides from in-memory policy state and never waits on NATS; it waits on
+ * the shared store at most `storeBudgetMs` (to claim the transactionId across replicas) and not at all
+ * while the store is down. Records and log events are written behind, through bounded buffers.
+ */
+import { ValidationError } from '../../policies/errors.ts';
+import type { PaymentContext } from '../../policies/core/context.ts';
+import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
+import { Rng } from '../../policies/core/rng.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { PolicyState } from '../learning/policy-state.ts';
+import type { DecisionWrite, Store } from '../store/store.ts';
+import type { RouteRequest } from '../http/schemas.ts';
+import { parseTimestamp } from '../time.ts';
+import type { DecisionIds } from './decision-id.ts';
+import type { DecisionLog } from './decision-log.ts';
+import { answerOf, parseDecisionRecord, type DecisionRecord, type RouteAnswer } from './decision-record.ts';
+import { Outbox } from './outbox.ts';
+import type { RecentDecisions } from './recent-decisions.ts';
+
+export interface DecisionServiceDeps {
+  readonly state: PolicyState;
+  readonly seed: number;
+  readonly ttlMs: number;
+  readonly storeBudgetMs: number;
+  readonly store: Store;
+  readonly recent: RecentDecisions;
+  readonly ids: DecisionIds;
+  readonly log: DecisionLog;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/** Finite numbers for the wire (a policy's -Infinity score serialises as the lowest finite double). */
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : x > 0 ? Number.MAX_VALUE : x < 0 ? -Number.MAX_VALUE : 0;
+}
+
+export class DecisionService {
+  private readonly rng = new Rng();
+  private readonly buffer = new DecisionBuffer();
+  private readonly writes: Outbox<DecisionWrite>;
+
+  constructor(private readonly deps: DecisionServiceDeps) {
+    const { metrics, store } = deps;
+    this.writes = new Outbox<DecisionWrite>({
+      name: 'store',
+      capacity: 100_000,
+      batchSize: 500,
+      flush: async (batch) => {
+        await store.putDecisions(batch);
+        for (const w of batch) deps.recent.markPersisted(w.decisionId);
+      },
+      onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'store' }, n),
+      onPending: (n) => metrics.bufferPending.set({ buffer: 'store' }, n),
+      onError: (err) => {
+        metrics.degraded.inc({ dependency: 'store', operation: 'write-decisions' });
+        deps.onError?.(err);
+      },
+    });
+  }
+
+  get pendingWrites(): number {
+    return this.writes.pending;
+  }
+
+  async route(body: RouteRequest): Promise<RouteAnswer> {
+    const { metrics, recent, state } = this.deps;
+    const started = performance.now();
+    const txKey = `route:${body.transactionId}`;
+    const seen = recent.byTransactionId(txKey);
+    if (seen) {
+      metrics.idempotentReplays.inc({ source: 'memory' });
+      return answerOf(seen);
+    }
+    const now = this.deps.now();
+    let occurredAtMs = now;
+    if (body.occurredAt !== undefined) {
+      const parsed = parseTimestamp(body.occurredAt);
+      if (parsed === undefined) throw new ValidationError('occurredAt', `not a valid ISO 8601 timestamp: "${body.occurredAt}"`);
+      occurredAtMs = parsed;
+    }
+    const context: PaymentContext = {
+      transactionId: body.transactionId,
+      merchantId: body.merchantId,
+      amountMinor: body.amountMinor,
+      currency: body.currency,
+      cardNetwork: body.cardNetwork,
+      cardType: body.cardType,
+      issuerCountry: body.issuerCountry,
+      channel: body.channel,
+      mcc: body.mcc,
+      threeDS: body.threeDS,
+      ...(body.binPrefix !== undefined ? { binPrefix: body.binPrefix } : {}),
+      occurredAtMs,
+    };
+    const policy = state.policy;
+    const out = this.buffer;
+    const candidates = body.candidates;
+    const observations = policy.observations;
+    this.rng.reseed(this.deps.seed, body.transactionId);
+    policy.decide(context, candidates, this.rng, out);
+    const n = candidates.length;
+    const probabilities = new Array<number>(n);
+    const scores = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      probabilities[i] = out.probabilities[i]!;
+      scores[i] = finite(out.scores[i]!);
+    }
+    const decisionId = this.deps.ids.next(now);
+    const record: DecisionRecord = {
+      type: 'decision',
+      decisionId,
+      kind: 'route',
+      at: new Date(now).toISOString(),
+      policy: policy.name,
+      policyVersion: policy.version,
+      seed: this.deps.seed,
+      key: body.transactionId,
+      observations,
+      context,
+      candidates: [...candidates],
+      probabilities,
+      scores,
+      chosen: candidates[out.chosen]!,
+      propensity: out.propensity,
+    };
+    recent.add(txKey, record, now);
+    const write: DecisionWrite = { transactionKey: txKey, decisionId, recordJson: JSON.stringify(record), ttlMs: this.deps.ttlMs };
+    const winner = await this.claim(write);
+    if (winner !== record) {
+      metrics.idempotentReplays.inc({ source: 'store' });
+      metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
+      return answerOf(winner);
+    }
+    this.deps.log.decision(record);
+    metrics.decisions.inc({ kind: 'route', policy: policy.name, route: record.chosen });
+    metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
+    return answerOf(record);
+  }
+
+  /**
+   * Claim the transaction in the shared store within the budget. Returns the decision to answer with:
+   * ours, or the one another replica stored first. Never throws: a slow or down store fails open.
+   */
+  private async claim(write: DecisionWrite): Promise<DecisionRecord> {
+    const { store, metrics, recent, storeBudgetMs } = this.deps;
+    const ours = recent.byDecisionId(write.decisionId)!;
+    if (store.kind === 'memory') {
+      const existing = await store.claimDecision(write);
+      if (existing !== null) return this.adopt(write, existing) ?? ours;
+      recent.markPersisted(write.decisionId);
+      return ours;
+    }
+    if (store.state() !== 'connected' || storeBudgetMs === 0) {
+      if (store.state() !== 'connected') metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
+      this.writes.push(write);
+      return ours;
+    }
+    const claim = store.claimDecision(write);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMEOUT), storeBudgetMs);
+    });
+    try {
+      const result = await Promise.race([claim, timeout]);
+      if (result === TIMEOUT) {
+        metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
+        claim.then(
+          (existing) => {
+            if (existing !== null) metrics.idempotencyConflicts.inc();
+            else recent.markPersisted(write.decisionId);
+          },
+          () => this.writes.push(write),
+        );
+        return ours;
+      }
+      if (result !== null) return this.adopt(write, result) ?? ours;
+      recent.markPersisted(write.decisionId);
+      return ours;
+    } catch (err) {
+      metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
+      this.deps.onError?.(err);
+      this.writes.push(write);
+      return ours;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Another replica decided this transaction first: answer with its decision from now on. */
+  private adopt(write: DecisionWrite, existingJson: string): DecisionRecord | undefined {
+    const existing = parseDecisionRecord(existingJson);
+    if (!existing) return undefined;
+    this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at));
+    this.deps.recent.markPersisted(existing.decisionId);
+    this.deps.recent.forget(write.decisionId);
+    return existing;
+  }
+
+  /** Flush buffered decision writes for up to `timeoutMs`; resolves with how many are left. */
+  async close(timeoutMs: number): Promise<number> {
+    const left = await this.writes.drainFor(timeoutMs);
+    this.writes.close();
+    return left;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A bounded write-behind buffer: the hot path `push`es and never waits; a background flusher hands
+ * batches to `flush` and retries with backoff while the dependency is down. When full, new items are
+ * dropped and counted (the caller's metric), never blocking the caller.
+ */
+
+export interface OutboxOptions<T> {
+  readonly name: string;
+  readonly capacity: number;
+  readonly batchSize: number;
+  /** Write a batch; throw to retry it later. */
+  readonly flush: (batch: readonly T[]) => Promise<void>;
+  readonly onDrop: (count: number) => void;
+  readonly onPending?: (count: number) => void;
+  readonly onError?: (err: unknown) => void;
+  /** Delay before the first retry; doubles up to maxBackoffMs. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export class Outbox<T> {
+  private queue: T[] = [];
+  private head = 0;
+  private flushing: Promise<void> | undefined;
+  private backoff: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: OutboxOptions<T>) {
+    this.backoff = options.backoffMs ?? 50;
+  }
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Enqueue without waiting; false (and counted) when the buffer is full. */
+  push(item: T): boolean {
+    if (this.pending >= this.options.capacity) {
+      this.options.onDrop(1);
+      return false;
+    }
+    this.queue.push(item);
+    this.options.onPending?.(this.pending);
+    this.schedule(0);
+    return true;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.flushing || this.timer || this.closed) return;
+    if (delayMs === 0) {
+      this.flushing = this.drain();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule(0);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    // let the current tick's pushes join the batch
+    await new Promise<void>((r) => setImmediate(r));
+    let failed = false;
+    while (this.pending > 0 && !failed) {
+      const end = Math.min(this.queue.length, this.head + this.options.batchSize);
+      const batch = this.queue.slice(this.head, end);
+      try {
+        await this.options.flush(batch);
+        this.head = end;
+        this.backoff = this.options.backoffMs ?? 50;
+        if (this.head > 4096 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+      } catch (err) {
+        failed = true;
+        this.options.onError?.(err);
+      }
+      this.options.onPending?.(this.pending);
+    }
+    this.flushing = undefined;
+    if (failed) {
+      const delay = this.backoff;
+      this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 2000);
+      this.schedule(delay);
+    } else if (this.pending > 0) {
+      this.schedule(0);
+    }
+  }
+
+  /** Try to write everything still buffered, for up to `timeoutMs`; resolves with what is left. */
+  async drainFor(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending > 0 && Date.now() < deadline) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      this.schedule(0);
+      await Promise.race([this.flushing, new Promise((r) => setTimeout(r, Math.max(1, Math.min(100, deadline - Date.now()))))]);
+    }
+    return this.pending;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Bounded in-memory cache of recent decisions, by idempotency key (kind and transactionId) and by
+ * decisionId, with a TTL: a repeated transactionId and the outcome join need no store round trip in the
+ * common case. `persisted` marks records the shared store is known to hold: the outcome applier may use
+ * only those from memory, so every replica joins an outcome to the same answer. Insertion-ordered Maps
+ * give O(1) eviction of the oldest.
+ */
+import type { DecisionRecord } from './decision-record.ts';
+
+interface Entry {
+  readonly record: DecisionRecord;
+  readonly expiresAt: number;
+  persisted: boolean;
+}
+
+export class RecentDecisions {
+  private readonly byTransaction = new Map<string, Entry>();
+  private readonly byId = new Map<string, Entry>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number): void {
+    const entry: Entry = { record, expiresAt: decidedAtMs + this.ttlMs, persisted: false };
+    this.byTransaction.delete(transactionKey);
+    this.byTransaction.set(transactionKey, entry);
+    this.byId.set(record.decisionId, entry);
+    this.evict(this.byTransaction);
+    this.evict(this.byId);
+  }
+
+  markPersisted(decisionId: string): void {
+    const e = this.byId.get(decisionId);
+    if (e) e.persisted = true;
+  }
+
+  forget(decisionId: string): void {
+    this.byId.delete(decisionId);
+  }
+
+  byTransactionId(transactionKey: string): DecisionRecord | undefined {
+    return this.live(this.byTransaction, transactionKey)?.record;
+  }
+
+  byDecisionId(decisionId: string): DecisionRecord | undefined {
+    return this.live(this.byId, decisionId)?.record;
+  }
+
+  /** The record if the shared store is known to hold it too. */
+  persistedByDecisionId(decisionId: string): DecisionRecord | undefined {
+    const e = this.live(this.byId, decisionId);
+    return e?.persisted ? e.record : undefined;
+  }
+
+  private evict(map: Map<string, Entry>): void {
+    while (map.size > this.capacity) {
+      const first = map.keys().next();
+      if (first.done) break;
+      map.delete(first.value);
+    }
+  }
+
+  private live(map: Map<string, Entry>, key: string): Entry | undefined {
+    const e = map.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+}

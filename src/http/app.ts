@@ -1,0 +1,148 @@
+/**
+ * The fastify app factory: the contract's endpoints, schemas compiled by fastify's ajv (no type
+ * coercion: `"12"` is not an integer), response schemas compiled into serializers, the OpenAPI document
+ * at `/openapi.json`. Tests build it with fake-free in-process deps and call `app.inject()`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import { ERROR_CODES, HttpError } from '../../policies/errors.ts';
+import type { RouteAnswer } from '../decisions/decision-record.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { installErrorHandlers } from './errors.ts';
+import {
+  DeadLetters,
+  ErrorBody,
+  type Outcome,
+  OutcomesAccepted,
+  OutcomesRequest,
+  PoliciesResponse,
+  PolicyInfo,
+  PolicyName,
+  PolicyPatch,
+  PolicyState,
+  Readiness,
+  RouteRequest,
+  RouteResponse,
+  type PolicyInfo as PolicyInfoT,
+  type Readiness as ReadinessT,
+} from './schemas.ts';
+
+export interface AppDeps {
+  readonly route: (body: RouteRequest) => Promise<RouteAnswer>;
+  readonly acceptOutcomes: (outcomes: readonly Outcome[]) => Promise<number>;
+  readonly readiness: () => ReadinessT;
+  readonly metrics: Metrics;
+  readonly admin: {
+    list(): PolicyInfoT[];
+    patch(name: string, patch: { readonly [key: string]: unknown }): Promise<PolicyInfoT>;
+    stateOf(name: string): { name: string; seq: number; snapshot: unknown };
+    deadLetters(limit: number): Promise<unknown[]>;
+  };
+  readonly adminToken: string | undefined;
+  readonly logger?: FastifyBaseLogger;
+  readonly version?: string;
+}
+
+/** Handler types derived from the route schemas (TypeBox `Static`). */
+interface SchemaTypes extends FastifyTypeProvider {
+  validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+  serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+
+function checkAdmin(token: string | undefined, request: FastifyRequest): void {
+  if (token === undefined) throw new HttpError(403, ERROR_CODES.FORBIDDEN, 'authorization: admin endpoints are disabled (ADMIN_TOKEN is unset)');
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') throw new HttpError(401, ERROR_CODES.UNAUTHORIZED, 'authorization: missing; send "Authorization: Bearer <ADMIN_TOKEN>"');
+  const m = /^Bearer\s+(.+)$/i.exec(header);
+  const given = Buffer.from(m?.[1]?.trim() ?? '');
+  const want = Buffer.from(token);
+  if (!m || given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(403, ERROR_CODES.FORBIDDEN, 'authorization: wrong admin token');
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const base: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+  installErrorHandlers(base);
+  base.removeContentTypeParser('text/plain'); // JSON only: anything else is a 415
+  const app = base.withTypeProvider<SchemaTypes>();
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Adaptive payment router', version: deps.version ?? '0.1.0', description: 'Route decisions, outcomes, health, metrics and admin, as in the public contract.' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.post('/v1/route', { schema: { summary: 'Choose a route for a payment', body: RouteRequest, response: { 200: RouteResponse, ...errors } } }, async (request) => deps.route(request.body));
+
+  app.post(
+    '/v1/outcomes',
+    { schema: { summary: 'Report authorization outcomes (published to the outcome stream)', body: OutcomesRequest, response: { 202: OutcomesAccepted, ...errors } } },
+    async (request, reply) => {
+      const accepted = await deps.acceptOutcomes(request.body.outcomes);
+      return reply.code(202).send({ accepted });
+    },
+  );
+
+  app.get('/healthz', { schema: { summary: 'Liveness: 200 once the process serves', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', { schema: { summary: 'Readiness: 200 only when bus and store are connected and the policy state is loaded', response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+    const r = deps.readiness();
+    return reply.code(r.status === 'ready' ? 200 : 503).send(r);
+  });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', hide: false } }, async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+
+  const admin = { security: [{ admin: [] }] };
+  app.get('/v1/policies', { schema: { summary: 'Served policies, their params and observations (admin)', ...admin, response: { 200: PoliciesResponse, ...errors } } }, async (request) => {
+    checkAdmin(deps.adminToken, request);
+    return { policies: deps.admin.list() };
+  });
+
+  app.patch(
+    '/v1/policies/:name',
+    { schema: { summary: 'Change tunables of a policy on every replica (admin)', ...admin, params: PolicyName, body: PolicyPatch, response: { 200: PolicyInfo, ...errors } } },
+    async (request) => {
+      checkAdmin(deps.adminToken, request);
+      const body = request.body as { params?: unknown; [key: string]: unknown };
+      const keys = Object.keys(body);
+      const patch = keys.length === 1 && keys[0] === 'params' && typeof body.params === 'object' && body.params !== null && !Array.isArray(body.params) ? (body.params as Record<string, unknown>) : body;
+      return deps.admin.patch(request.params.name, patch);
+    },
+  );
+
+  app.get('/v1/policies/:name/state', { schema: { summary: 'Learned state of a served policy and the stream sequence it includes (admin)', ...admin, params: PolicyName, response: { 200: PolicyState, ...errors } } }, async (request) => {
+    checkAdmin(deps.adminToken, request);
+    return deps.admin.stateOf(request.params.name);
+  });
+
+  app.get(
+    '/v1/dead-letters',
+    { schema: { summary: 'Most recent dead-lettered outcomes (admin)', ...admin, querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })) }), response: { 200: DeadLetters, ...errors } } },
+    async (request) => {
+      checkAdmin(deps.adminToken, request);
+      const limit = Math.min(Math.max(Number(request.query.limit ?? '100'), 1), 10_000);
+      return { deadLetters: await deps.admin.deadLetters(limit) };
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return base;
+}

@@ -1,0 +1,172 @@
+/**
+ * Keeps the served policy learning: at start, loads the latest snapshot from the store (tagged with the
+ * outcome stream sequence it includes), then consumes the outcome stream from the next sequence with this
+ * replica's durable consumer; every few seconds, and at shutdown, writes a snapshot. "Loaded" means the
+ * state has caught up with the stream as it was at start.
+ */
+import type { Logger } from 'pino';
+import type { Bus, ConsumerHandle } from '../bus/bus.ts';
+import type { Names } from '../config.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Store } from '../store/store.ts';
+import type { OutcomeApplier } from './outcome-applier.ts';
+import type { PolicyState } from './policy-state.ts';
+
+export type LearnerPhase = 'waiting-for-store' | 'waiting-for-bus' | 'replaying' | 'live' | 'stopped';
+
+export interface LearnerDeps {
+  readonly state: PolicyState;
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly applier: OutcomeApplier;
+  readonly metrics: Metrics;
+  readonly names: Names;
+  readonly outcomeSubject: string;
+  readonly snapshotIntervalMs: number;
+  readonly logger: Logger;
+  /** Streams are ready: the decision log and outcome publishing may start. */
+  readonly onStreams?: () => void;
+}
+
+export class Learner {
+  phase: LearnerPhase = 'waiting-for-store';
+  /** Outcome stream head when the consumer started; "loaded" once the state includes it. */
+  bootSeq = 0;
+  outcomeStream = '';
+  detail: string | undefined;
+  private consumer: ConsumerHandle | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private savedSeq = -1;
+  /** The stream was recreated behind the snapshot: overwrite the stored snapshot regardless of its sequence. */
+  private forceNext = false;
+  private stopping = false;
+  private saving: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(private readonly deps: LearnerDeps) {}
+
+  get snapshotName(): string {
+    return `route:${this.deps.state.policy.name}`;
+  }
+
+  get loaded(): boolean {
+    return (this.phase === 'replaying' || this.phase === 'live') && this.deps.state.seq >= this.bootSeq;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Start in the background; dependencies that are down are retried until they answer. */
+  start(): Promise<void> {
+    this.starting ??= this.run();
+    return this.starting;
+  }
+
+  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    let backoff = 100;
+    for (;;) {
+      if (this.stopping) return undefined;
+      try {
+        return await fn();
+      } catch (err) {
+        this.detail = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+        this.deps.logger.warn({ err }, `${what} failed; retrying`);
+      }
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 2000);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { state, bus, store, names, logger } = this.deps;
+    this.phase = 'waiting-for-store';
+    const snapshot = await this.retry('load snapshot', () => store.loadSnapshot(this.snapshotName));
+    if (this.stopping) return;
+    if (snapshot) {
+      try {
+        state.restore(JSON.parse(snapshot.json));
+        this.savedSeq = state.seq;
+        logger.info({ seq: state.seq, observations: state.policy.observations }, 'policy state restored from snapshot');
+      } catch (err) {
+        logger.warn({ err }, 'snapshot does not fit the served policy; starting from its initial state and replaying the stream');
+      }
+    }
+    this.phase = 'waiting-for-bus';
+    this.detail = undefined;
+    await this.retry('connect bus', () => bus.connect());
+    const ensured = await this.retry('create streams', async () => {
+      const outcomeStream = await bus.ensureStream({ name: names.outcomeStream, subjects: [this.deps.outcomeSubject, names.adminSubject] });
+      await bus.ensureStream({ name: names.decisionStream, subjects: [names.decisionSubject, names.appliedSubject] });
+      await bus.ensureStream({ name: names.deadLetterStream, subjects: [names.deadLetterSubject] });
+      return outcomeStream;
+    });
+    if (ensured === undefined) return;
+    this.outcomeStream = ensured;
+    this.deps.onStreams?.();
+    const head = await this.retry('read stream head', () => bus.lastSeq(this.outcomeStream));
+    if (head === undefined) return;
+    if (state.seq > head) {
+      logger.warn({ snapshotSeq: state.seq, streamSeq: head }, 'snapshot is ahead of the outcome stream (stream recreated?); keeping the state, following the new stream');
+      state.seq = head;
+      this.savedSeq = -1;
+      this.forceNext = true;
+    }
+    this.bootSeq = head;
+    this.phase = 'replaying';
+    this.detail = undefined;
+    const consumer = await this.retry('create consumer', () =>
+      bus.consume(
+        { stream: this.outcomeStream, durable: names.durable, startSeq: state.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000 },
+        this.deps.applier.handle,
+      ),
+    );
+    if (!consumer) return;
+    this.consumer = consumer;
+    logger.info({ stream: this.outcomeStream, from: state.seq + 1, head }, 'consuming outcomes');
+    this.timer = setInterval(() => void this.snapshot(), this.deps.snapshotIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Called by the applier after each message. */
+  onApplied(): void {
+    if (this.phase === 'replaying' && this.deps.state.seq >= this.bootSeq) {
+      this.phase = 'live';
+      this.deps.logger.info({ seq: this.deps.state.seq }, 'policy state caught up with the outcome stream');
+    }
+  }
+
+  /** Write a snapshot if the state moved since the last one. */
+  snapshot(): Promise<void> {
+    this.saving ??= this.writeSnapshot().finally(() => {
+      this.saving = undefined;
+    });
+    return this.saving;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const { state, store, metrics } = this.deps;
+    if (state.seq === this.savedSeq) return;
+    const snap = state.snapshot();
+    try {
+      const written = await store.saveSnapshot(this.snapshotName, { seq: snap.seq, json: JSON.stringify(snap) }, this.forceNext);
+      this.forceNext = false;
+      this.savedSeq = snap.seq;
+      metrics.snapshots.inc({ result: written ? 'written' : 'skipped' });
+    } catch (err) {
+      metrics.snapshots.inc({ result: 'failed' });
+      metrics.degraded.inc({ dependency: 'store', operation: 'snapshot' });
+      this.deps.logger.warn({ err }, 'snapshot failed; will retry');
+    }
+  }
+
+  /** Stop consuming (the message in progress finishes and is acked), then write a final snapshot. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer?.stop();
+    await this.saving;
+    if (this.phase === 'replaying' || this.phase === 'live') await this.snapshot();
+    this.phase = 'stopped';
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Applies the outcome stream to the policy state, one message at a time in stream order, so every replica
+ * that reads the same stream from the same snapshot reaches the same state. Each outcome is joined to its
+ * decision (stored with a TTL), applied exactly once (by decisionId), and acknowledged; unknown, expired
+ * and malformed ones are counted and dead-lettered. Admin changes travel on the same stream, so they
+ * reach every replica at the same position and are replayed after a restart.
+ */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { RouterError } from '../../policies/errors.ts';
+import type { BusMessage } from '../bus/bus.ts';
+import { decidedAtOf } from '../decisions/decision-id.ts';
+import type { DecisionLog, OutcomeRecord } from '../decisions/decision-log.ts';
+import { parseDecisionRecord, type DecisionRecord } from '../decisions/decision-record.ts';
+import type { RecentDecisions } from '../decisions/recent-decisions.ts';
+import { Outcome } from '../http/schemas.ts';
+import type { ApprovalWindow } from '../metrics/approval-window.ts';
+import type { Metrics, RejectReason } from '../metrics/metrics.ts';
+import type { Store } from '../store/store.ts';
+import { parseTimestamp } from '../time.ts';
+import type { AdminChange } from './admin-change.ts';
+import { parseAdminChange } from './admin-change.ts';
+import type { PolicyState } from './policy-state.ts';
+import type { RewardOf } from './reward.ts';
+
+const checkOutcome = TypeCompiler.Compile(Outcome);
+const decoder = new TextDecoder();
+
+export interface DeadLetter {
+  readonly seq: number;
+  readonly subject: string;
+  readonly reason: RejectReason;
+  readonly detail: string;
+  /** Stream time of the message. */
+  readonly at: string;
+  readonly payload: string;
+}
+
+export interface OutcomeApplierDeps {
+  readonly state: PolicyState;
+  readonly store: Store;
+  readonly recent: RecentDecisions;
+  readonly metrics: Metrics;
+  readonly approval: ApprovalWindow;
+  readonly log: DecisionLog;
+  readonly rewardOf: RewardOf;
+  readonly ttlMs: number;
+  readonly adminSubject: string;
+  readonly deadLetter: (entry: DeadLetter) => void;
+  readonly onAdmin?: (change: AdminChange, error: unknown) => void;
+  readonly onApplied?: (seq: number) => void;
+  readonly onError?: (err: unknown) => void;
+  readonly now?: () => number;
+  /** How long an outcome waits for its decision record to appear (write-behind after a store outage). */
+  readonly joinGraceMs?: number;
+  /** Called before each retry while the store is unreachable. */
+  readonly isStopping?: () => boolean;
+}
+
+export class OutcomeApplier {
+  private readonly now: () => number;
+  private storeUpSince = 0;
+
+  constructor(private readonly deps: OutcomeApplierDeps) {
+    this.now = deps.now ?? Date.now;
+    deps.store.onState((s) => {
+      if (s === 'connected' || s === 'memory') this.storeUpSince = this.now();
+    });
+  }
+
+  /** Bus handler: resolves once the message is applied (or rejected) and acknowledged. */
+  readonly handle = async (msg: BusMessage): Promise<void> => {
+    const { state, metrics } = this.deps;
+    if (msg.seq <= state.seq) {
+      msg.ack(); // already included (redelivery, or replay overlapping the snapshot)
+      return;
+    }
+    if (msg.subject === this.deps.adminSubject) {
+      this.applyAdmin(msg);
+      this.advance(msg);
+      return;
+    }
+    metrics.outcomesReceived.inc({ source: 'stream' });
+    const payload = decoder.decode(msg.data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch (err) {
+      this.reject(msg, payload, 'malformed', `not JSON: ${(err as Error).message}`);
+      return;
+    }
+    if (!checkOutcome.Check(parsed)) {
+      const first = checkOutcome.Errors(parsed).First();
+      const field = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || 'outcome' : 'outcome';
+      this.reject(msg, payload, 'malformed', `${field}: ${first?.message ?? 'invalid'}`);
+      return;
+    }
+    const outcome = parsed;
+    if (outcome.occurredAt !== undefined && parseTimestamp(outcome.occurredAt) === undefined) {
+      this.reject(msg, payload, 'malformed', `occurredAt: not a valid ISO 8601 timestamp`);
+      return;
+    }
+    const decidedAt = decidedAtOf(outcome.decisionId);
+    if (decidedAt !== undefined && msg.timestampMs - decidedAt > this.deps.ttlMs) {
+      this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
+      return;
+    }
+    const record = await this.join(outcome.decisionId, msg.timestampMs);
+    if (record === undefined) return; // stopping while the store is down: not acknowledged, redelivered
+    if (record === null) {
+      this.reject(msg, payload, 'unknown_decision', `no decision ${outcome.decisionId} (never made, or its record expired)`);
+      return;
+    }
+    const recordAt = Date.parse(record.at);
+    if (msg.timestampMs - recordAt > this.deps.ttlMs) {
+      this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
+      return;
+    }
+    if (state.hasApplied(record.decisionId)) {
+      metrics.outcomesDuplicate.inc();
+      this.advance(msg);
+      return;
+    }
+    const { reward, weight } = this.deps.rewardOf(outcome);
+    state.policy.update(record.context, record.chosen, reward, weight);
+    state.markApplied(record.decisionId, recordAt);
+    metrics.outcomesApplied.inc({ kind: record.kind });
+    metrics.policyObservations.set({ policy: state.policy.name }, state.policy.observations);
+    this.deps.approval.record(record.chosen, outcome.approved);
+    const logged: OutcomeRecord = {
+      type: 'outcome',
+      decisionId: record.decisionId,
+      approved: outcome.approved,
+      ...(outcome.responseCode !== undefined ? { responseCode: outcome.responseCode } : {}),
+      ...(outcome.feeMinor !== undefined ? { feeMinor: outcome.feeMinor } : {}),
+      ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
+      ...(outcome.occurredAt !== undefined ? { occurredAt: outcome.occurredAt } : {}),
+      reward,
+      weight,
+    };
+    this.deps.log.outcome(logged);
+    if (msg.seq % 1024 === 0) state.prune(msg.timestampMs);
+    this.advance(msg);
+  };
+
+  private advance(msg: BusMessage): void {
+    this.deps.state.seq = msg.seq;
+    this.deps.metrics.outcomeSeq.set(msg.seq);
+    msg.ack();
+    this.deps.onApplied?.(msg.seq);
+  }
+
+  private reject(msg: BusMessage, payload: string, reason: RejectReason, detail: string): void {
+    this.deps.metrics.outcomesRejected.inc({ reason });
+    this.deps.deadLetter({
+      seq: msg.seq,
+      subject: msg.subject,
+      reason,
+      detail,
+      at: new Date(msg.timestampMs).toISOString(),
+      payload: payload.length > 8192 ? payload.slice(0, 8192) : payload,
+    });
+    this.advance(msg);
+  }
+
+  private applyAdmin(msg: BusMessage): void {
+    const change = parseAdminChange(decoder.decode(msg.data));
+    if (!change) {
+      this.deps.onAdmin?.({ type: 'tune', kind: 'route', policy: '?', patch: {} }, new Error(`admin message ${msg.seq} is malformed`));
+      return;
+    }
+    if (change.kind !== 'route' || change.policy !== this.deps.state.policy.name) return;
+    try {
+      this.deps.state.policy.tune(change.patch);
+      this.deps.metrics.adminChanges.inc({ policy: change.policy });
+      this.deps.onAdmin?.(change, undefined);
+    } catch (err) {
+      this.deps.onAdmin?.(change, err);
+    }
+  }
+
+  /**
+   * The decision record of `decisionId`: from memory when the store is known to hold it, else from the
+   * store. null when it is not there (after a short grace for write-behind); undefined when stopping while
+   * the store is unreachable. Retries while the store is down: outcomes wait, decisions keep flowing.
+   */
+  private async join(decisionId: string, streamTimeMs: number): Promise<DecisionRecord | null | undefined> {
+    const { recent, store, metrics } = this.deps;
+    const local = store.kind === 'memory' ? recent.byDecisionId(decisionId) : recent.persistedByDecisionId(decisionId);
+    if (local) return local;
+    const grace = this.deps.joinGraceMs ?? 2000;
+    let backoff = 50;
+    for (;;) {
+      if (this.deps.isStopping?.()) return undefined;
+      try {
+        const json = await store.getDecision(decisionId);
+        if (json !== null) return parseDecisionRecord(json);
+        if (store.kind === 'memory') return null;
+        // wait only for one of our ids that may still be in a write-behind buffer: a fresh decision, or
+        // any decision right after the store came back
+        const decidedAt = decidedAtOf(decisionId);
+        const now = this.now();
+        const fresh = now - streamTimeMs < grace && decidedAt !== undefined && now - decidedAt < grace;
+        const recovering = now - this.storeUpSince < grace && decidedAt !== undefined;
+        if (!fresh && !recovering) return null;
+      } catch (err) {
+        metrics.degraded.inc({ dependency: 'store', operation: 'join-outcome' });
+        if (!(err instanceof RouterError)) this.deps.onError?.(err);
+      }
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 1000);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The learning state of one served policy: the policy itself, the outcome stream sequence its state
+ * includes, and the decisions already applied (exactly-once by decisionId). Snapshots of all three are
+ * plain JSON, tagged with the sequence, so a restart restores them and replays only what came after.
+ */
+import { InvalidStateError } from '../../policies/errors.ts';
+import type { Policy, PolicySnapshot } from '../../policies/core/policy.ts';
+
+export const SNAPSHOT_FORMAT = 'router-state/1';
+
+export interface StateSnapshot {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly seq: number;
+  readonly policy: PolicySnapshot;
+  /** [decisionId, decidedAtMs] of applied decisions still within the TTL. */
+  readonly applied: readonly (readonly [string, number])[];
+}
+
+export class PolicyState {
+  /** Highest outcome stream sequence included. */
+  seq = 0;
+  private readonly applied = new Map<string, number>();
+
+  constructor(
+    readonly policy: Policy,
+    private readonly ttlMs: number,
+  ) {}
+
+  hasApplied(decisionId: string): boolean {
+    return this.applied.has(decisionId);
+  }
+
+  markApplied(decisionId: string, decidedAtMs: number): void {
+    this.applied.set(decisionId, decidedAtMs);
+  }
+
+  get appliedCount(): number {
+    return this.applied.size;
+  }
+
+  /**
+   * Forget applied decisions that expired before `streamTimeMs`: an outcome for them is rejected as expired
+   * before the applied-set is consulted, so pruning never changes what is applied.
+   */
+  prune(streamTimeMs: number): void {
+    for (const [id, at] of this.applied) if (at + this.ttlMs < streamTimeMs) this.applied.delete(id);
+  }
+
+  snapshot(): StateSnapshot {
+    return { format: SNAPSHOT_FORMAT, seq: this.seq, policy: this.policy.snapshot(), applied: [...this.applied] };
+  }
+
+  restore(s: unknown): void {
+    const snap = s as Partial<StateSnapshot> | null;
+    if (!snap || snap.format !== SNAPSHOT_FORMAT || typeof snap.seq !== 'number' || !snap.policy || !Array.isArray(snap.applied)) {
+      throw new InvalidStateError(this.policy.name, `not a ${SNAPSHOT_FORMAT} snapshot`);
+    }
+    this.policy.restore(snap.policy);
+    this.seq = snap.seq;
+    this.applied.clear();
+    for (const [id, at] of snap.applied) this.applied.set(id, at);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The router's Prometheus series (prom-client), on a registry of its own so tests and several routers in
+ * one process never share counters. The contract's series first, then operational extras.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ApprovalWindow } from './approval-window.ts';
+
+export type RejectReason = 'unknown_decision' | 'expired_decision' | 'malformed';
+export type Dependency = 'bus' | 'store';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly decisions: Counter<'kind' | 'policy' | 'route'>;
+  readonly decisionDuration: Histogram<'kind'>;
+  readonly outcomesApplied: Counter<'kind'>;
+  readonly outcomesDuplicate: Counter;
+  readonly outcomesRejected: Counter<'reason'>;
+  readonly outcomesReceived: Counter<'source'>;
+  readonly idempotentReplays: Counter<'source'>;
+  readonly idempotencyConflicts: Counter;
+  readonly dependencyUp: Gauge<'dependency'>;
+  readonly degraded: Counter<'dependency' | 'operation'>;
+  readonly bufferDropped: Counter<'buffer'>;
+  readonly bufferPending: Gauge<'buffer'>;
+  readonly outcomeSeq: Gauge;
+  readonly snapshots: Counter<'result'>;
+  readonly policyObservations: Gauge<'policy'>;
+  readonly adminChanges: Counter<'policy'>;
+}
+
+export function createMetrics(approval: ApprovalWindow, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  new Gauge({
+    name: 'router_approval_rate',
+    help: 'Approval rate per route over its most recent applied outcomes (sliding window).',
+    labelNames: ['route'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const [route, rate] of approval.rates()) this.set({ route }, rate);
+    },
+  });
+  return {
+    registry,
+    decisions: new Counter({ name: 'router_decisions_total', help: 'Decisions answered, by kind, policy and chosen route.', labelNames: ['kind', 'policy', 'route'], registers: r }),
+    decisionDuration: new Histogram({
+      name: 'router_decision_duration_seconds',
+      help: "The router's own time per decision (validation done, until the answer is ready).",
+      labelNames: ['kind'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: r,
+    }),
+    outcomesApplied: new Counter({ name: 'router_outcomes_applied_total', help: 'Outcomes applied to the policy state, by decision kind.', labelNames: ['kind'], registers: r }),
+    outcomesDuplicate: new Counter({ name: 'router_outcomes_duplicate_total', help: 'Outcomes for a decision already applied (ignored).', registers: r }),
+    outcomesRejected: new Counter({
+      name: 'router_outcomes_rejected_total',
+      help: 'Outcomes dead-lettered: unknown_decision, expired_decision or malformed.',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    outcomesReceived: new Counter({ name: 'router_outcomes_received_total', help: 'Outcomes received, by source (http publishes to the stream; stream is what the consumer read).', labelNames: ['source'], registers: r }),
+    idempotentReplays: new Counter({ name: 'router_idempotent_replays_total', help: 'Route requests answered with an earlier decision for the same transactionId, by where it was found.', labelNames: ['source'], registers: r }),
+    idempotencyConflicts: new Counter({ name: 'router_idempotency_conflicts_total', help: 'Decisions answered before the shared store could confirm the transactionId was new, and it was not.', registers: r }),
+    dependencyUp: new Gauge({ name: 'router_dependency_up', help: '1 when the dependency (bus, store) is connected or embedded, else 0.', labelNames: ['dependency'], registers: r }),
+    degraded: new Counter({
+      name: 'router_degraded_operations_total',
+      help: 'Operations that failed open because a dependency was down or slow, by dependency and operation.',
+      labelNames: ['dependency', 'operation'],
+      registers: r,
+    }),
+    bufferDropped: new Counter({ name: 'router_buffer_dropped_total', help: 'Items dropped because a bounded write-behind buffer was full.', labelNames: ['buffer'], registers: r }),
+    bufferPending: new Gauge({ name: 'router_buffer_pending', help: 'Items waiting in a write-behind buffer.', labelNames: ['buffer'], registers: r }),
+    outcomeSeq: new Gauge({ name: 'router_outcome_stream_sequence', help: 'Last outcome stream sequence included in the policy state.', registers: r }),
+    snapshots: new Counter({ name: 'router_snapshots_total', help: 'Policy snapshot writes, by result (written, skipped, failed).', labelNames: ['result'], registers: r }),
+    policyObservations: new Gauge({ name: 'router_policy_observations', help: 'Distinct outcomes the policy state has learned from.', labelNames: ['policy'], registers: r }),
+    adminChanges: new Counter({ name: 'router_policy_changes_total', help: 'Admin parameter changes applied from the stream.', labelNames: ['policy'], registers: r }),
+  };
+}

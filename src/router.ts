@@ -1,0 +1,221 @@
+/**
+ * Composition of the router service from a validated Config: bus and store (real or embedded), policy
+ * state, decision service, outcome applier and learner, admin, metrics, and the fastify app. `main.ts`
+ * runs it as a process; tests run it in-process. Nothing here reads the environment.
+ */
+import { pino, type Logger } from 'pino';
+import type { Policy } from '../policies/core/policy.ts';
+import { createPolicy } from '../policies/registry.ts';
+import { AdminService } from './admin/admin-service.ts';
+import type { Bus } from './bus/bus.ts';
+import { EmbeddedBus } from './bus/embedded-bus.ts';
+import { NatsBus } from './bus/nats-bus.ts';
+import { namesOf, type Config, type Names } from './config.ts';
+import { DecisionIds } from './decisions/decision-id.ts';
+import { DecisionLog } from './decisions/decision-log.ts';
+import { DecisionService } from './decisions/decision-service.ts';
+import { RecentDecisions } from './decisions/recent-decisions.ts';
+import { buildApp } from './http/app.ts';
+import { DeadLetters } from './learning/dead-letters.ts';
+import { Learner } from './learning/learner.ts';
+import { OutcomeApplier } from './learning/outcome-applier.ts';
+import { OutcomeIntake } from './learning/outcome-intake.ts';
+import { PolicyState } from './learning/policy-state.ts';
+import { approvalReward, type RewardOf } from './learning/reward.ts';
+import { ApprovalWindow } from './metrics/approval-window.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { readinessOf } from './readiness.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import { RedisStore } from './store/redis-store.ts';
+import type { Store } from './store/store.ts';
+import type { FastifyInstance } from 'fastify';
+
+export interface RouterOptions {
+  /** Override the bus (tests share one embedded bus between routers). */
+  readonly bus?: Bus;
+  readonly store?: Store;
+  readonly logger?: Logger;
+  readonly rewardOf?: RewardOf;
+  /** Build the served policy by name (default: the registry's createPolicy). */
+  readonly policyFactory?: (name: string, params?: { readonly [key: string]: unknown }) => Policy;
+  readonly defaultMetrics?: boolean;
+  /** Time allowed for draining buffers at shutdown. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface Router {
+  readonly config: Config;
+  readonly names: Names;
+  readonly app: FastifyInstance;
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly state: PolicyState;
+  readonly learner: Learner;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Listen on config.host:config.port and start learning in the background; resolves with the address. */
+  listen(): Promise<string>;
+  /** Start learning without listening (tests using app.inject()). */
+  startLearning(): Promise<void>;
+  /** Graceful stop: drain HTTP, stop the consumer after its current ack, flush buffers, final snapshot. */
+  close(): Promise<void>;
+}
+
+export async function createRouter(config: Config, options: RouterOptions = {}): Promise<Router> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { replica: config.replicaId } });
+  const names = namesOf(config);
+  const approval = new ApprovalWindow();
+  const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false });
+  const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus());
+  const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore());
+  let busDetail: string | undefined;
+  let storeDetail: string | undefined;
+  const up = (dep: 'bus' | 'store', ok: boolean) => metrics.dependencyUp.set({ dependency: dep }, ok ? 1 : 0);
+  up('bus', bus.kind === 'embedded');
+  up('store', store.kind === 'memory');
+  bus.onState((s, detail) => {
+    busDetail = detail;
+    up('bus', s === 'connected' || s === 'embedded');
+    if (s === 'reconnecting') metrics.degraded.inc({ dependency: 'bus', operation: 'connection' });
+    logger.info({ state: s, detail }, 'bus state');
+  });
+  store.onState((s, detail) => {
+    storeDetail = detail;
+    up('store', s === 'connected' || s === 'memory');
+    if (s === 'down') metrics.degraded.inc({ dependency: 'store', operation: 'connection' });
+    logger.info({ state: s, detail }, 'store state');
+  });
+
+  const state = new PolicyState((options.policyFactory ?? createPolicy)(config.routePolicy, {}), config.decisionTtlMs);
+  metrics.policyObservations.set({ policy: state.policy.name }, 0);
+  const recent = new RecentDecisions(200_000, config.decisionTtlMs);
+  const log = new DecisionLog({
+    bus,
+    metrics,
+    decisionSubject: names.decisionSubject,
+    appliedSubject: names.appliedSubject,
+    file: config.decisionLogFile,
+    onError: (err) => logger.debug({ err }, 'decision log publish deferred'),
+  });
+  const decisions = new DecisionService({
+    state,
+    seed: config.seed,
+    ttlMs: config.decisionTtlMs,
+    storeBudgetMs: config.storeBudgetMs,
+    store,
+    recent,
+    ids: new DecisionIds(),
+    log,
+    metrics,
+    now: Date.now,
+    onError: (err) => logger.debug({ err }, 'decision write deferred'),
+  });
+  const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
+  const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
+  const late: { learner?: Learner; admin?: AdminService } = {};
+  const applier = new OutcomeApplier({
+    state,
+    store,
+    recent,
+    metrics,
+    approval,
+    log,
+    rewardOf: options.rewardOf ?? approvalReward,
+    ttlMs: config.decisionTtlMs,
+    adminSubject: names.adminSubject,
+    deadLetter: (d) => {
+      logger.warn({ seq: d.seq, reason: d.reason, detail: d.detail }, 'outcome dead-lettered');
+      deadLetters.add(d);
+    },
+    onAdmin: (change, err) => {
+      if (err) logger.error({ err, change }, 'admin change not applied');
+      else logger.info({ change }, 'admin change applied');
+    },
+    onApplied: (seq) => {
+      late.learner?.onApplied();
+      late.admin?.onApplied(seq);
+    },
+    onError: (err) => logger.error({ err }, 'outcome applier error'),
+    isStopping: () => late.learner?.isStopping ?? false,
+  });
+  const theLearner = new Learner({
+    state,
+    bus,
+    store,
+    applier,
+    metrics,
+    names,
+    outcomeSubject: config.outcomeSubject,
+    snapshotIntervalMs: config.snapshotIntervalMs,
+    logger,
+    onStreams: () => {
+      log.enable();
+      intake.enable();
+      deadLetters.enableBus();
+    },
+  });
+  const theAdmin = new AdminService({ state, bus, store, learner: theLearner, adminSubject: names.adminSubject, policyFactory: options.policyFactory ?? createPolicy });
+  late.learner = theLearner;
+  late.admin = theAdmin;
+
+  const app = await buildApp({
+    route: (body) => decisions.route(body),
+    acceptOutcomes: (outcomes) => intake.accept(outcomes),
+    readiness: () =>
+      readinessOf({
+        bus,
+        store,
+        learner: theLearner,
+        state,
+        busDetail: () => busDetail,
+        storeDetail: () => storeDetail,
+        buffered: () => ({ decisions: decisions.pendingWrites, outcomes: intake.pending, log: log.pending }),
+      }),
+    metrics,
+    admin: theAdmin,
+    adminToken: config.adminToken,
+    logger,
+  });
+
+  let started: Promise<void> | undefined;
+  const startLearning = (): Promise<void> => {
+    started ??= (async () => {
+      void store.connect();
+      void theLearner.start().catch((err: unknown) => logger.error({ err }, 'learner failed'));
+    })();
+    return started;
+  };
+
+  let closing: Promise<void> | undefined;
+  const drain = options.drainTimeoutMs ?? 5000;
+  return {
+    config,
+    names,
+    app,
+    bus,
+    store,
+    state,
+    learner: theLearner,
+    metrics,
+    logger,
+    async listen() {
+      const address = await app.listen({ port: config.port, host: config.host });
+      logger.info({ address, policy: state.policy.name, seed: config.seed, bus: bus.kind, store: store.kind }, 'router listening');
+      await startLearning();
+      return address;
+    },
+    startLearning,
+    close() {
+      closing ??= (async () => {
+        await app.close(); // stops accepting, waits for in-flight requests
+        await theLearner.stop(); // current message acked, final snapshot
+        const left = await Promise.all([decisions.close(drain), intake.close(drain), log.close(drain), deadLetters.close(drain)]);
+        if (left.some((n) => typeof n === 'number' && n > 0)) logger.warn({ left }, 'buffers not fully drained at shutdown');
+        await bus.close();
+        await store.close();
+        logger.info({ seq: state.seq, observations: state.policy.observations }, 'router stopped');
+      })();
+      return closing;
+    },
+  };
+}

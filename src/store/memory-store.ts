@@ -1,0 +1,122 @@
+/** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
+import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
+import { DEAD_LETTER_CAP } from './store.ts';
+
+interface Expiring {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  readonly now?: () => number;
+  /** Most decisions kept (oldest evicted first). */
+  readonly maxDecisions?: number;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly decisions = new Map<string, Expiring>();
+  private readonly transactions = new Map<string, Expiring>();
+  private readonly snapshots = new Map<string, SnapshotEntry>();
+  private readonly dead = new Map<number, string>();
+  private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
+  private readonly now: () => number;
+  private readonly maxDecisions: number;
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxDecisions = options.maxDecisions ?? 1_000_000;
+  }
+
+  async connect(): Promise<void> {
+    for (const l of this.listeners) l('memory');
+  }
+
+  state(): StoreState {
+    return this.closed ? 'closed' : 'memory';
+  }
+
+  onState(listener: (state: StoreState, detail?: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private live(map: Map<string, Expiring>, key: string): string | null {
+    const e = map.get(key);
+    if (!e) return null;
+    if (e.expiresAt <= this.now()) {
+      map.delete(key);
+      return null;
+    }
+    return e.value;
+  }
+
+  private bound(map: Map<string, Expiring>): void {
+    while (map.size > this.maxDecisions) {
+      const first = map.keys().next();
+      if (first.done) break;
+      map.delete(first.value);
+    }
+  }
+
+  async claimDecision(w: DecisionWrite): Promise<string | null> {
+    const existingId = this.live(this.transactions, w.transactionKey);
+    if (existingId !== null) {
+      const rec = this.live(this.decisions, existingId);
+      if (rec !== null) return rec;
+    }
+    this.write(w);
+    return null;
+  }
+
+  private write(w: DecisionWrite): void {
+    const expiresAt = this.now() + w.ttlMs;
+    if (this.live(this.transactions, w.transactionKey) === null) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
+    if (this.live(this.decisions, w.decisionId) === null) this.decisions.set(w.decisionId, { value: w.recordJson, expiresAt });
+    this.bound(this.transactions);
+    this.bound(this.decisions);
+  }
+
+  async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
+    for (const w of writes) this.write(w);
+  }
+
+  async getDecision(decisionId: string): Promise<string | null> {
+    return this.live(this.decisions, decisionId);
+  }
+
+  async loadSnapshot(name: string): Promise<SnapshotEntry | null> {
+    return this.snapshots.get(name) ?? null;
+  }
+
+  async saveSnapshot(name: string, entry: SnapshotEntry, force = false): Promise<boolean> {
+    const cur = this.snapshots.get(name);
+    if (!force && cur && cur.seq >= entry.seq) return false;
+    this.snapshots.set(name, entry);
+    return true;
+  }
+
+  async addDeadLetter(seq: number, json: string): Promise<void> {
+    this.dead.set(seq, json);
+    if (this.dead.size > DEAD_LETTER_CAP) {
+      const oldest = this.dead.keys().next();
+      if (!oldest.done) this.dead.delete(oldest.value);
+    }
+  }
+
+  async listDeadLetters(limit: number): Promise<string[]> {
+    return [...this.dead.entries()].sort((a, b) => b[0] - a[0]).slice(0, limit).map(([, v]) => v);
+  }
+
+  async clear(): Promise<void> {
+    this.decisions.clear();
+    this.transactions.clear();
+    this.snapshots.clear();
+    this.dead.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const l of this.listeners) l('closed');
+  }
+}

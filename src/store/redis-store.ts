@@ -1,0 +1,170 @@
+/**
+ * The store on Redis (ioredis). Fails fast instead of queueing while Redis is down (no offline queue, one
+ * try per command, a command timeout), and reconnects forever in the background; callers fail open.
+ * Atomic steps are Lua scripts: claiming a transactionId and storing its decision, compare-and-set of
+ * snapshots by stream sequence.
+ */
+import { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../../policies/errors.ts';
+import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
+import { DEAD_LETTER_CAP } from './store.ts';
+
+const CLAIM = `
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local rec = redis.call('GET', ARGV[4] .. existing)
+  if rec then return rec end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX')
+return false
+`;
+
+const SAVE_SNAPSHOT = `
+local cur = redis.call('HGET', KEYS[1], 'seq')
+if ARGV[3] ~= '1' and cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'json', ARGV[2])
+return 1
+`;
+
+export interface RedisStoreOptions {
+  readonly url: string;
+  /** Key prefix, e.g. "router:". */
+  readonly prefix: string;
+  readonly commandTimeoutMs?: number;
+}
+
+type ScriptRedis = Redis & {
+  routerClaim(txKey: string, decisionKey: string, decisionId: string, record: string, ttlMs: number, decisionPrefix: string): Promise<string | null>;
+  routerSaveSnapshot(key: string, seq: number, json: string, force: string): Promise<number>;
+};
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  private readonly redis: ScriptRedis;
+  private current: StoreState = 'connecting';
+  private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
+  private readonly p: string;
+
+  constructor(options: RedisStoreOptions) {
+    this.p = options.prefix;
+    const redis = new Redis(options.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(100 * times, 1000),
+      enableAutoPipelining: true,
+    });
+    redis.defineCommand('routerClaim', { numberOfKeys: 2, lua: CLAIM });
+    redis.defineCommand('routerSaveSnapshot', { numberOfKeys: 1, lua: SAVE_SNAPSHOT });
+    redis.on('ready', () => this.set('connected'));
+    redis.on('close', () => {
+      if (this.current !== 'closed') this.set('down', 'connection closed');
+    });
+    redis.on('error', (err: Error) => {
+      if (this.current !== 'closed') this.set('down', err.message);
+    });
+    this.redis = redis as ScriptRedis;
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.redis.connect();
+    } catch (err) {
+      // retryStrategy keeps reconnecting in the background
+      this.set('down', String(err));
+    }
+  }
+
+  state(): StoreState {
+    return this.current;
+  }
+
+  onState(listener: (state: StoreState, detail?: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private set(state: StoreState, detail?: string): void {
+    if (state === this.current && state !== 'down') return;
+    const changed = state !== this.current;
+    this.current = state;
+    if (changed) for (const l of this.listeners) l(state, detail);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.current !== 'connected') throw new DependencyUnavailableError('redis', `${what}: not connected (${this.current})`);
+    try {
+      return await fn();
+    } catch (err) {
+      throw new DependencyUnavailableError('redis', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  claimDecision(w: DecisionWrite): Promise<string | null> {
+    return this.call('claim decision', () =>
+      this.redis.routerClaim(`${this.p}tx:${w.transactionKey}`, `${this.p}d:${w.decisionId}`, w.decisionId, w.recordJson, w.ttlMs, `${this.p}d:`),
+    );
+  }
+
+  putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
+    return this.call('write decisions', async () => {
+      const multi = this.redis.pipeline();
+      for (const w of writes) {
+        multi.set(`${this.p}tx:${w.transactionKey}`, w.decisionId, 'PX', w.ttlMs, 'NX');
+        multi.set(`${this.p}d:${w.decisionId}`, w.recordJson, 'PX', w.ttlMs, 'NX');
+      }
+      const results = await multi.exec();
+      const failed = results?.find(([err]) => err);
+      if (failed?.[0]) throw failed[0];
+    });
+  }
+
+  getDecision(decisionId: string): Promise<string | null> {
+    return this.call('get decision', () => this.redis.get(`${this.p}d:${decisionId}`));
+  }
+
+  loadSnapshot(name: string): Promise<SnapshotEntry | null> {
+    return this.call('load snapshot', async () => {
+      const [seq, json] = await this.redis.hmget(`${this.p}snapshot:${name}`, 'seq', 'json');
+      if (seq === null || seq === undefined || json === null || json === undefined) return null;
+      return { seq: Number(seq), json };
+    });
+  }
+
+  saveSnapshot(name: string, entry: SnapshotEntry, force = false): Promise<boolean> {
+    return this.call('save snapshot', async () => (await this.redis.routerSaveSnapshot(`${this.p}snapshot:${name}`, entry.seq, entry.json, force ? '1' : '0')) === 1);
+  }
+
+  addDeadLetter(seq: number, json: string): Promise<void> {
+    return this.call('add dead letter', async () => {
+      const key = `${this.p}dead`;
+      await this.redis.multi().zadd(key, seq, json).zremrangebyrank(key, 0, -DEAD_LETTER_CAP - 1).exec();
+    });
+  }
+
+  listDeadLetters(limit: number): Promise<string[]> {
+    return this.call('list dead letters', () => this.redis.zrevrange(`${this.p}dead`, 0, limit - 1));
+  }
+
+  async clear(): Promise<void> {
+    await this.call('clear', async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.p}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await this.redis.del(...keys);
+      } while (cursor !== '0');
+    });
+  }
+
+  async close(): Promise<void> {
+    this.set('closed');
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
