@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { LogFormatError } from '../../policies/errors.ts';
 
 export interface LineReadOptions {
   /** Called after each chunk with the bytes read so far (for progress bars). */
@@ -18,8 +19,21 @@ export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-/** Call `onLine(text, lineNumber)` for every line of `path`; resolves to the number of lines. */
+/**
+ * Call `onLine(text, lineNumber)` for every line of `path`; resolves to the number of lines. A file that
+ * cannot be opened or read fails with LogFormatError naming it (errors thrown by `onLine` pass through).
+ */
 export async function forEachLine(path: string, onLine: (line: string, lineNumber: number) => void, options: LineReadOptions = {}): Promise<number> {
+  try {
+    return await readLines(path, onLine, options);
+  } catch (e) {
+    const sys = e as NodeJS.ErrnoException;
+    if (typeof sys.code === 'string' && typeof sys.syscall === 'string') throw new LogFormatError(path, 0, `cannot read: ${sys.message}`, { cause: e });
+    throw e;
+  }
+}
+
+async function readLines(path: string, onLine: (line: string, lineNumber: number) => void, options: LineReadOptions): Promise<number> {
   const total = options.onBytes ? await fileSize(path) : 0;
   const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
   let carry: Buffer | null = null;
