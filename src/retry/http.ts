@@ -7,7 +7,6 @@
  * await app.register(retryRoutes, { service: new RetryService({ ... }) });
  * ```
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ErrorBody } from '../http/schemas.ts';
 import type { RetryService } from './retry-service.ts';
@@ -20,10 +19,10 @@ export interface RetryRoutesOptions {
 const errors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 
 export async function retryRoutes(instance: FastifyInstance, options: RetryRoutesOptions): Promise<void> {
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  app.post(
+  instance.post(
     '/v1/retry',
     { schema: { summary: 'After a decline: retry now on another route, retry later on which route, or stop', body: RetryRequest, response: { 200: RetryResponse, ...errors } } },
-    async (request) => options.service.decide(request.body),
+    // validated against RetryRequest by fastify's ajv before the handler runs
+    async (request) => options.service.decide(request.body as RetryRequest),
   );
 }
