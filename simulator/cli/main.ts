@@ -13,10 +13,9 @@ import { ERROR_CODES, RouterError } from '../../policies/errors.ts';
 import type { CliIo } from './args.ts';
 import { runOpe } from './commands/ope.ts';
 import { runReplay } from './commands/replay.ts';
+import { runSimulate } from './commands/simulate.ts';
 
 export type { CliIo } from './args.ts';
-
-type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const USAGE = `usage: router-sim <command> [options]   (npm run sim -- <command> [options])
 
@@ -28,14 +27,6 @@ commands:
 Every command takes --seed N (same seed, same output) and --help.
 `;
 
-/** The `simulate` command lives in commands/simulate.ts (synthetic worlds); loaded on use. */
-async function loadSimulate(): Promise<Command> {
-  const url = new URL('./commands/simulate.ts', import.meta.url).href;
-  const mod = (await import(url)) as { runSimulate?: unknown };
-  if (typeof mod.runSimulate !== 'function') throw new Error('commands/simulate.ts does not export runSimulate');
-  return mod.runSimulate as Command;
-}
-
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -45,7 +36,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'replay':
         return await runReplay(rest, io);
       case 'simulate':
-        return await (await loadSimulate())(rest, io);
+        return await runSimulate(rest, io);
       case undefined:
       case 'help':
       case '--help':

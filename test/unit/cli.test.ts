@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPolicy } from '../../policies/registry.ts';
 import { main } from '../../simulator/cli/main.ts';
@@ -79,6 +80,18 @@ describe('router-sim ope', () => {
     const r = await run(['ope', '--log', tmp.dir + '/missing.csv', '--format', 'csv', '--target', 'uniform']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/INVALID_LOG: .*missing\.csv: cannot read: ENOENT/);
+  });
+
+  it('--html writes a self-contained report with the interval plot', async () => {
+    const file = tmp.file('w-html.csv', worldCsv(2000, 5));
+    const html = `${tmp.dir}/ope.html`;
+    const r = await run(['ope', '--log', file, '--format', 'csv', '--target', 'uniform', '--bootstrap', '20', '--html', html, '--json']);
+    expect(r.code).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toMatch(/^<!doctype html>/);
+    expect(text).toMatch(/<svg/);
+    for (const name of ['ips', 'snips', 'dm', 'dr', 'logging policy']) expect(text).toContain(name);
+    expect(text).not.toMatch(/<script|https?:\/\//);
   });
 
   it('--help lists the options', async () => {

@@ -5,7 +5,9 @@
  * `--json` prints exactly one JSON object on stdout: `{ n, actions, estimates: { ips, snips, dm, dr, ... },
  * diagnostics }`, each estimate `{ value, ci95: [lo, hi] }`. Otherwise a table. Progress goes to stderr.
  */
+import { writeFile } from 'node:fs/promises';
 import { evaluateOffPolicy, type OpeReport } from '../../estimators/index.ts';
+import { escapeHtml, htmlTable, intervalPlotSvg, paragraph, preformatted, renderHtmlDocument } from '../../report/html.ts';
 import { parseLogFormat } from '../../logs/index.ts';
 import { parseEncoderSpec } from '../../../policies/features/spec.ts';
 import { InvalidArgumentError } from '../../../policies/errors.ts';
@@ -110,7 +112,7 @@ export async function runOpe(argv: readonly string[], io: CliIo): Promise<number
   }
   if (json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(renderOpeReport(report));
-  if (htmlFile !== undefined) await writeOpeHtml(htmlFile, report);
+  if (htmlFile !== undefined) await writeOpeHtml(htmlFile, report, ['router-sim', 'ope', ...argv].join(' '));
   return 0;
 }
 
@@ -137,6 +139,57 @@ export function renderOpeReport(r: OpeReport): string {
   return out;
 }
 
-async function writeOpeHtml(_file: string, _report: OpeReport): Promise<void> {
-  throw new InvalidArgumentError('--html', 'the HTML report is not available in this build yet');
+async function writeOpeHtml(file: string, report: OpeReport, commandLine: string): Promise<void> {
+  try {
+    await writeFile(file, renderOpeHtml(report, commandLine));
+  } catch (e) {
+    throw new InvalidArgumentError('--html', `cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Self-contained HTML: interval plot of every estimate against the logging policy's own mean, tables, caveats. */
+export function renderOpeHtml(r: OpeReport, commandLine: string): string {
+  const d = r.diagnostics;
+  const fmt = (x: number): string => formatNumber(x, 5);
+  const items = Object.entries(r.estimates).map(([name, e]) => ({ label: name, value: e.value, lo: e.ci95[0], hi: e.ci95[1] }));
+  items.push({ label: '(logged policy)', value: d.logging.value, lo: d.logging.ci95[0], hi: d.logging.ci95[1], color: '#999' } as (typeof items)[number]);
+  const plot = intervalPlotSvg({
+    title: `Estimated mean reward of ${d.target.name} (95% intervals)`,
+    items,
+    xLabel: 'mean reward',
+    reference: { value: d.logging.value, label: 'logging policy (on-policy)' },
+    xFormat: fmt,
+  });
+  const table = htmlTable(
+    [{ header: 'estimator' }, { header: 'value', align: 'right' }, { header: '95% CI', align: 'right' }, { header: 'what' }],
+    Object.entries(r.estimates).map(([name, e]) => [name, fmt(e.value), `[${fmt(e.ci95[0])}, ${fmt(e.ci95[1])}]`, d.estimators[name] ?? '']),
+  );
+  const diagTable = htmlTable(
+    [{ header: 'diagnostic' }, { header: 'value', align: 'right' }],
+    [
+      ['rows evaluated', r.n.toLocaleString('en-US')],
+      ['actions', String(r.actions)],
+      ['mean importance weight (about 1 when the logger covers the target)', `${formatNumber(d.weights.mean, 3)} ± ${formatNumber(1.96 * d.weights.meanStdError, 3)}`],
+      ['min / max weight', `${formatNumber(d.weights.min, 3)} / ${formatNumber(d.weights.max, 3)}`],
+      [`rows with weight above ${d.weights.clipThreshold}`, formatPercent(d.weights.aboveClipShare)],
+      ['effective sample size', `${formatNumber(d.effectiveSampleSize, 0)} (${formatPercent(d.effectiveSampleFraction, 1)})`],
+      ['target mass on actions never logged', formatPercent(d.supportGap.unexplored)],
+      ['target mass on actions never logged in the context bucket', formatPercent(d.supportGap.unexploredInContext)],
+      ['target mass where the logger had probability 0', d.supportGap.zeroLoggingProbability === null ? 'not logged' : formatPercent(d.supportGap.zeroLoggingProbability)],
+      ['logging propensities', d.log.propensities],
+      ['DM model standard error', formatNumber(d.dmModelStdError, 5)],
+      ['bad rows skipped', String(d.log.bad)],
+    ],
+  );
+  const sections = [
+    { heading: 'Estimates', html: plot + table },
+    { heading: 'Diagnostics', html: diagTable + (d.warnings.length ? `<h3>Caution</h3><ul>${d.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : paragraph('No diagnostic fired.')) },
+  ];
+  if (d.log.badSamples.length > 0) sections.push({ heading: 'Bad rows (first ones)', html: preformatted(d.log.badSamples.map((b) => `line ${b.line}: ${b.message}`).join('\n')) });
+  return renderHtmlDocument({
+    title: `Off-policy evaluation: ${d.target.name}`,
+    subtitle: `${d.target.description}; ${r.n.toLocaleString('en-US')} rows of ${d.log.file} (${d.log.format}), ${d.settings.bootstrap} bootstrap replicates, seed ${d.settings.seed}`,
+    sections,
+    footer: `<code>${escapeHtml(commandLine)}</code>`,
+  });
 }

@@ -4,7 +4,9 @@
  * uniform). `--verify` (decision logs only): replay the router's own log bit-exactly and report every
  * decision the policy does not reproduce, with its line number (exit code 1 if any).
  */
+import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../../policies/errors.ts';
+import { escapeHtml, htmlTable, linePlotSvg, renderHtmlDocument } from '../../report/html.ts';
 import { parseLogFormat } from '../../logs/index.ts';
 import { type ReplayReport, type VerifyReport, replayPolicy, verifyDecisionLog } from '../../replay/index.ts';
 import { formatInterval, formatNumber, renderTable } from '../../report/table.ts';
@@ -30,6 +32,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   format: { kind: 'string', help: 'jsonl (router decision log), csv (generic), obd (Open Bandit Dataset)' },
   policy: { kind: 'string', help: 'route policy to replay (with --verify: default the log\'s)' },
   json: { kind: 'boolean', help: 'print one JSON object on stdout' },
+  html: { kind: 'string', help: 'also write a self-contained HTML report to FILE (replay method)' },
   seed: { kind: 'string', help: 'seed of the policy\'s decisions and of rejection sampling (default 1)' },
   params: { kind: 'string', help: 'policy params as JSON (or @FILE)' },
   snapshot: { kind: 'string', help: 'start from this policy snapshot (JSON file)' },
@@ -83,6 +86,7 @@ export async function runReplay(argv: readonly string[], io: CliIo): Promise<num
   }
 
   const policy = requiredString(o, 'policy');
+  const htmlFile = optionalString(o, 'html');
   const rejection = optionalString(o, 'rejection') ?? 'auto';
   if (rejection !== 'auto' && rejection !== 'on' && rejection !== 'off') throw new InvalidArgumentError('--rejection', `expected auto, on or off, got "${rejection}"`);
   const acceptScale = optionalString(o, 'accept-scale') === undefined ? undefined : numberOption(o, 'accept-scale', 1, Number.MIN_VALUE, 1);
@@ -116,7 +120,50 @@ export async function runReplay(argv: readonly string[], io: CliIo): Promise<num
     run.finish();
   }
   io.stdout.write(json ? `${JSON.stringify(report)}\n` : renderReplayReport(report));
+  if (htmlFile !== undefined) {
+    try {
+      await writeFile(htmlFile, renderReplayHtml(report, ['router-sim', 'replay', ...argv].join(' ')));
+    } catch (e) {
+      throw new InvalidArgumentError('--html', `cannot write ${htmlFile}: ${(e as Error).message}`);
+    }
+  }
   return 0;
+}
+
+/** Self-contained HTML: the running mean reward (with the logging policy's mean as reference) and a summary. */
+export function renderReplayHtml(r: ReplayReport, commandLine: string): string {
+  const pts = r.series.filter((p) => Number.isFinite(p.value));
+  const plot = linePlotSvg({
+    title: `Replay of ${r.policy.name}: mean reward of matched rows so far`,
+    xLabel: 'log rows read',
+    yLabel: 'mean reward',
+    series: [
+      { name: r.policy.name, x: pts.map((p) => p.row), y: pts.map((p) => p.value) },
+      { name: 'logging policy', x: [0, r.n], y: [r.logged, r.logged], dashed: true },
+    ],
+  });
+  const fmt = (x: number): string => formatNumber(x, 5);
+  const table = htmlTable(
+    [{ header: '' }, { header: 'value', align: 'right' }],
+    [
+      ['method', r.method],
+      ['why', r.methodReason],
+      ['rows read', r.n.toLocaleString('en-US')],
+      ['rows kept', r.accepted.toLocaleString('en-US')],
+      ['rows matched', r.matched.toLocaleString('en-US')],
+      ['estimated mean reward [95% CI]', formatInterval(r.estimate.value, r.estimate.ci95[0], r.estimate.ci95[1], fmt)],
+      ['logging policy mean reward', fmt(r.logged)],
+    ],
+  );
+  return renderHtmlDocument({
+    title: `Replay: ${r.policy.name}`,
+    subtitle: `${r.log.file} (${r.log.format}), seed ${r.seed}`,
+    sections: [
+      { heading: 'Mean reward over time', html: plot + table },
+      ...(r.warnings.length ? [{ heading: 'Caution', html: `<ul>${r.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` }] : []),
+    ],
+    footer: `<code>${escapeHtml(commandLine)}</code>`,
+  });
 }
 
 export function renderReplayReport(r: ReplayReport): string {
