@@ -128,7 +128,7 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
     replicaId,
     namespace,
     snapshotIntervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 5000, 100, 3_600_000),
-    storeBudgetMs: int(env, 'STORE_BUDGET_MS', 10, 0, 1000),
+    storeBudgetMs: int(env, 'STORE_BUDGET_MS', 20, 0, 1000),
     logLevel,
   };
 }

@@ -1,0 +1,117 @@
+/**
+ * Two router processes (`tsx src/main.ts`) on the real NATS and Redis, behind no load balancer but driven
+ * alternately: both learn from the same outcome stream (outcomes over NATS and over HTTP to either one)
+ * and converge to the same state; one is killed with SIGKILL, outcomes keep coming, and on restart it
+ * loads the snapshot and replays the rest to the exact same state: nothing lost, nothing counted twice.
+ * SIGTERM exits 0 after a final snapshot.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { JSONCodec } from 'nats';
+import { Redis } from 'ioredis';
+import { isPolicyName } from '../../policies/registry.ts';
+import { routeBody } from '../unit/service-helpers.ts';
+import { NATS_URL, REDIS_URL, cleanup, freePort, natsClient, startRouterProcess, uniqueNamespace, until, type RouterProcess } from './service-support.ts';
+
+const POLICY = ['linucb', 'thompson', 'lints'].find(isPolicyName) ?? 'random';
+const ns = uniqueNamespace();
+const procs: RouterProcess[] = [];
+const jc = JSONCodec();
+const auth = { authorization: 'Bearer secret' };
+
+afterAll(async () => {
+  for (const p of procs) await p.kill9();
+  await cleanup(ns);
+});
+
+async function startReplica(id: string, port: number): Promise<RouterProcess> {
+  const p = await startRouterProcess({
+    PORT: String(port),
+    NATS_URL,
+    REDIS_URL,
+    ROUTE_POLICY: POLICY,
+    ROUTER_NAMESPACE: ns,
+    OUTCOME_SUBJECT: `${ns}.auth.outcome`,
+    ROUTER_REPLICA_ID: id,
+    SNAPSHOT_INTERVAL_MS: '300',
+    ADMIN_TOKEN: 'secret',
+  });
+  procs.push(p);
+  return p;
+}
+
+async function state(p: RouterProcess): Promise<{ seq: number; snapshot: { observations: number } }> {
+  const res = await fetch(`${p.url}/v1/policies/${POLICY}/state`, { headers: auth });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { seq: number; snapshot: { observations: number } };
+}
+
+async function streamHead(): Promise<number> {
+  const nc = await natsClient();
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(`${ns.toUpperCase()}_OUTCOMES`);
+  await nc.close();
+  return info.state.last_seq;
+}
+
+async function converged(a: RouterProcess, b: RouterProcess): Promise<string> {
+  return until(
+    'replicas converge',
+    async () => {
+      const head = await streamHead();
+      const [sa, sb] = await Promise.all([state(a), state(b)]);
+      if (sa.seq !== head || sb.seq !== head) return undefined;
+      const ja = JSON.stringify(sa), jb = JSON.stringify(sb);
+      return ja === jb ? ja : undefined;
+    },
+    20_000,
+  );
+}
+
+async function decide(p: RouterProcess, tx: string): Promise<{ decisionId: string; route: string }> {
+  const res = await fetch(`${p.url}/v1/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routeBody(tx)) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { decisionId: string; route: string };
+}
+
+it(`two replicas (${POLICY}) converge; a SIGKILLed one restarts to the exact state; SIGTERM exits cleanly`, async () => {
+  const [pa, pb] = [await freePort(), await freePort()];
+  const [a, b] = await Promise.all([startReplica('a', pa), startReplica('b', pb)]);
+  await until('both ready', async () => ((await fetch(`${a.url}/readyz`)).ok && (await fetch(`${b.url}/readyz`)).ok ? true : undefined), 20_000);
+
+  const made: { decisionId: string; route: string }[] = [];
+  for (let i = 0; i < 120; i++) made.push(await decide(i % 2 ? a : b, `tx-${i}`));
+  const outcome = (d: { decisionId: string; route: string }, i: number) => ({ decisionId: d.decisionId, approved: d.route === 'acq-b' || i % 5 === 0, responseCode: '00' });
+  // half over NATS, half over HTTP to either replica, plus duplicates
+  const nc = await natsClient();
+  const js = nc.jetstream();
+  for (let i = 0; i < 60; i++) await js.publish(`${ns}.auth.outcome`, jc.encode(outcome(made[i]!, i)));
+  for (const [p, from] of [[a, 60], [b, 90]] as const) {
+    const batch = made.slice(from, from + 30).map((d, k) => outcome(d, from + k));
+    const res = await fetch(`${p.url}/v1/outcomes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcomes: batch }) });
+    expect(res.status).toBe(202);
+  }
+  for (let i = 0; i < 10; i++) await js.publish(`${ns}.auth.outcome`, jc.encode(outcome(made[i]!, i)));
+  const first = JSON.parse(await converged(a, b));
+  expect(first.snapshot.observations).toBe(120);
+
+  // kill -9 one replica; outcomes keep coming (for decisions of the other)
+  await b.kill9();
+  procs.splice(procs.indexOf(b), 1);
+  const more: { decisionId: string; route: string }[] = [];
+  for (let i = 0; i < 40; i++) more.push(await decide(a, `tx-more-${i}`));
+  for (let i = 0; i < 40; i++) await js.publish(`${ns}.auth.outcome`, jc.encode(outcome(more[i]!, i)));
+  for (let i = 0; i < 5; i++) await js.publish(`${ns}.auth.outcome`, jc.encode(outcome(more[i]!, i)));
+  await nc.close();
+  const b2 = await startReplica('b', pb);
+  const after = JSON.parse(await converged(a, b2));
+  expect(after.snapshot.observations).toBe(160);
+
+  // SIGTERM: drains, final snapshot at the last sequence, exit code 0
+  const head = await streamHead();
+  expect(await a.stop()).toBe(0);
+  procs.splice(procs.indexOf(a), 1);
+  const redis = new Redis(REDIS_URL);
+  const seq = Number(await redis.hget(`${ns}:snapshot:route:${POLICY}`, 'seq'));
+  await redis.quit();
+  expect(seq).toBe(head);
+}, 90_000);
