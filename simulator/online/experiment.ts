@@ -13,6 +13,7 @@ import { createWorld } from '../worlds/index.ts';
 import type { ScenarioEvent, World, WorldOptions } from '../worlds/index.ts';
 import { createReferencePolicy, isReferencePolicyName } from './reference-policies.ts';
 import { runSeed, validateRunOptions } from './runner.ts';
+import type { DecisionLogSink } from './decision-log-writer.ts';
 import type { PolicyRun, RewardFunction, WeightFunction } from './runner.ts';
 import { spreadOf } from './spread.ts';
 import type { Spread } from './spread.ts';
@@ -41,6 +42,8 @@ export interface ExperimentOptions {
   /** World options; `horizon` defaults to n. */
   readonly world?: WorldOptions;
   readonly progress?: Progress;
+  /** Write the first seed's decisions and applied outcomes of policy `label` as a router decision log. */
+  readonly decisionLog?: { readonly policy: string; readonly sink: DecisionLogSink };
   /** Called before each seed (e.g. to relabel the progress bar). */
   readonly onSeed?: (seed: number, index: number) => void;
 }
@@ -120,6 +123,8 @@ export function runExperiment(options: ExperimentOptions): ExperimentResult {
   const world = createWorld(options.scenario, { horizon: options.n, ...options.world });
   // build every policy once up front so bad names / params fail before any work
   for (const spec of specs) instantiatePolicy(spec, world);
+  const logLane = options.decisionLog ? labels.indexOf(options.decisionLog.policy) : -1;
+  if (options.decisionLog && logLane < 0) throw new InvalidConfigError('decisionLog.policy', `"${options.decisionLog.policy}" is not one of the policies (${labels.join(', ')})`);
   const seeds = Array.from({ length: k }, (_, i) => seed0 + i);
   const runs: PolicyRun[][] = specs.map(() => []);
   seeds.forEach((seed, i) => {
@@ -133,6 +138,7 @@ export function runExperiment(options: ExperimentOptions): ExperimentResult {
       ...(options.reward !== undefined && { reward: options.reward }),
       ...(options.weight !== undefined && { weight: options.weight }),
       ...(options.progress !== undefined && { progress: options.progress }),
+      ...(options.decisionLog && i === 0 && { decisionLog: { lane: logLane, sink: options.decisionLog.sink } }),
     });
     result.forEach((r, j) => runs[j]!.push(r));
   });

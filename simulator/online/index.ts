@@ -21,3 +21,5 @@ export type { ReferencePolicyName } from './reference-policies.ts';
 export { spreadOf, tQuantile975 } from './spread.ts';
 export type { Spread } from './spread.ts';
 export { OutcomeQueue } from './outcome-queue.ts';
+export { decisionIdOf, decisionRecord, outcomeRecord } from './decision-log-writer.ts';
+export type { DecisionLogSink } from './decision-log-writer.ts';

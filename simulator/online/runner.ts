@@ -18,7 +18,7 @@
  * (sum of p(oracle) - p(chosen)), net revenue (approved amount x margin - fees, EUR), fees, latency, route
  * shares, per-window curves, calibration.
  */
-import type { Context } from '../../policies/core/context.ts';
+import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import type { Policy } from '../../policies/core/policy.ts';
 import { Rng } from '../../policies/core/rng.ts';
@@ -29,6 +29,8 @@ import type { Progress } from '../report/progress.ts';
 import { eurPerMinor } from '../worlds/index.ts';
 import type { Outcome, World } from '../worlds/index.ts';
 import { OutcomeQueue } from './outcome-queue.ts';
+import { decisionRecord, outcomeRecord } from './decision-log-writer.ts';
+import type { DecisionLogSink } from './decision-log-writer.ts';
 
 /** Maps an outcome to the reward the policy learns from (default: 1 if approved, else 0). */
 export type RewardFunction = (outcome: Outcome, context: Context, route: string) => number;
@@ -50,6 +52,8 @@ export interface RunSeedOptions {
   readonly calibrationBins?: number;
   /** Ticked once per policy decision. */
   readonly progress?: Progress;
+  /** Write the decisions and applied outcomes of policy number `lane` as a router decision log. */
+  readonly decisionLog?: { readonly lane: number; readonly sink: DecisionLogSink };
 }
 
 export interface Curves {
@@ -95,7 +99,9 @@ export interface PolicyRun {
 }
 
 interface Pending {
-  readonly context: Context;
+  readonly t: number;
+  readonly outcome: Outcome;
+  readonly context: PaymentContext;
   readonly route: string;
   readonly reward: number;
   readonly weight: number;
@@ -159,6 +165,11 @@ export function runSeed(world: World, policies: readonly Policy[], seed: number,
   const policyRng = new Rng(seed);
   const outcomeRng = new Rng(seed);
   const truth = new Float64Array(64);
+  const log = options.decisionLog;
+  if (log && !(Number.isInteger(log.lane) && log.lane >= 0 && log.lane < policies.length)) {
+    throw new InvalidConfigError('decisionLog.lane', `must be a policy index in [0, ${policies.length - 1}], got ${log.lane}`);
+  }
+  const logLane = log ? lanes[log.lane] : undefined;
 
   for (let t = 0; t < n; t++) {
     worldRng.reseed(seed, `ctx:${t}`);
@@ -181,6 +192,7 @@ export function runSeed(world: World, policies: readonly Policy[], seed: number,
       if (route === undefined) throw new InvalidConfigError('policy', `${lane.policy.name} chose index ${chosen} of ${candidates.length} candidates`);
       const predicted = lane.calibration ? lane.policy.predict(context, route) : 0;
       lane.ms += performance.now() - t0;
+      if (lane === logLane) log!.sink.write(decisionRecord(lane.policy, seed, t, context, candidates, lane.out));
       const p = truth[chosen]!;
       outcomeRng.reseed(seed, `out:${t}`);
       const outcome = world.sampleOutcome(context, route, t, outcomeRng);
@@ -201,10 +213,13 @@ export function runSeed(world: World, policies: readonly Policy[], seed: number,
       win[w + 2] = win[w + 2]! + pOracle;
       win[w + 3] = win[w + 3]! + revenue;
       win[w + 4] = win[w + 4]! + 1;
-      lane.queue.push(t + outcome.delay, { context, route, reward: reward(outcome, context, route), weight: weight(outcome, context, route) });
+      lane.queue.push(t + outcome.delay, { t, outcome, context, route, reward: reward(outcome, context, route), weight: weight(outcome, context, route) });
       if (flush) {
         const t1 = performance.now();
-        lane.updates += lane.queue.drain(t, (u) => lane.policy.update(u.context, u.route, u.reward, u.weight));
+        lane.updates += lane.queue.drain(t, (u) => {
+          lane.policy.update(u.context, u.route, u.reward, u.weight);
+          if (lane === logLane) log!.sink.write(outcomeRecord(seed, u.t, u.context, u.outcome, u.reward, u.weight));
+        });
         lane.ms += performance.now() - t1;
       }
     }

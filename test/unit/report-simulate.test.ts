@@ -47,6 +47,31 @@ describe('router-sim simulate', () => {
     expect(html).toContain('Cumulative regret against the oracle');
   });
 
+  it('--log-out writes the first policy\'s decisions and applied outcomes as a router decision log', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-')), 'log.jsonl');
+    const s = io();
+    expect(await runSimulate(['--scenario', 'delayed', '--policy', 'random', '--n', '600', '--batch', '20', '--seeds', '2', '--log-out', file, '--quiet'], s)).toBe(0);
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const decisions = records.filter((r) => r['type'] === 'decision');
+    const outcomes = records.filter((r) => r['type'] === 'outcome');
+    expect(decisions).toHaveLength(600); // first seed only
+    expect(outcomes.length).toBeGreaterThan(400);
+    expect(outcomes.length).toBeLessThan(600); // some outcomes were still delayed at the end
+    const seen = new Set<unknown>();
+    for (const r of records) {
+      if (r['type'] === 'decision') {
+        expect(r).toMatchObject({ kind: 'route', policy: 'random', policyVersion: 'random/1', seed: 1 });
+        expect((r['candidates'] as string[]).includes(r['chosen'] as string)).toBe(true);
+        expect(r['propensity']).toBeCloseTo(1 / (r['candidates'] as string[]).length, 12);
+        seen.add(r['decisionId']);
+      } else {
+        expect(seen.has(r['decisionId'])).toBe(true); // an outcome follows its decision
+        expect(r['reward']).toBe(r['approved'] ? 1 : 0);
+      }
+    }
+    expect(s.err()).toContain(`written to ${file}`);
+  });
+
   it('bad usage: errors name the option', async () => {
     const cases: [string[], RegExp][] = [
       [['--policy', 'random'], /--scenario: is required/],

@@ -9,11 +9,12 @@
  * Progress goes to stderr. The same options and `--seed` always give the same numbers (except the
  * policy-time column, which is wall time).
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../../policies/errors.ts';
 import { isPolicyName, POLICY_NAMES } from '../../../policies/registry.ts';
 import { isReferencePolicyName, REFERENCE_POLICY_NAMES, runExperiment } from '../../online/index.ts';
-import type { ExperimentResult, PolicySpec } from '../../online/index.ts';
+import type { DecisionLogSink, ExperimentResult, PolicySpec } from '../../online/index.ts';
 import { createProgress } from '../../report/progress.ts';
 import { renderSimulationHtml, renderSimulationTable } from '../../report/simulation.ts';
 import { isScenarioName, SCENARIO_NAMES } from '../../worlds/index.ts';
@@ -35,6 +36,7 @@ export const SIMULATE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { kind: 'boolean', help: 'print one JSON object on stdout instead of the table' },
   markdown: { kind: 'boolean', help: 'print the table as Markdown' },
   html: { kind: 'string', help: 'also write a self-contained HTML report (plots, calibration) to this file' },
+  'log-out': { kind: 'string', help: 'write the first policy\'s decisions and outcomes on the first seed as a router decision log (JSONL)' },
   quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
@@ -54,6 +56,34 @@ function policySpecs(names: readonly string[], params: Record<string, unknown> |
     if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidArgumentError('--params', `params of "${name}" must be a JSON object`);
     return { name, params: p as Record<string, unknown> };
   });
+}
+
+/** A synchronous, buffered file sink (the simulation loop is synchronous; memory stays bounded). */
+function openLogSink(path: string): DecisionLogSink & { close(): void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new InvalidArgumentError('--log-out', `cannot write ${path}: ${(e as Error).message}`);
+  }
+  let buffer: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (buffer.length) writeSync(fd, buffer.join(''));
+    buffer = [];
+    size = 0;
+  };
+  return {
+    write(line) {
+      buffer.push(line);
+      size += line.length;
+      if (size >= 1 << 20) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
 }
 
 /** Plain JSON of the result (NaN -> null). */
@@ -83,6 +113,8 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
   if (meanDelay !== undefined && scenario !== 'delayed') throw new InvalidArgumentError('--mean-delay', 'only applies to --scenario delayed');
   const json = flag(o, 'json');
   const html = optionalString(o, 'html');
+  const logOut = optionalString(o, 'log-out');
+  const sink = logOut === undefined ? undefined : openLogSink(logOut);
 
   const progress = createProgress({ label: `simulate ${scenario}`, total: n * specs.length * seeds, stream: io.stderr, isTTY: io.isTTY, enabled: !flag(o, 'quiet'), unit: 'decisions' });
   let result: ExperimentResult;
@@ -98,10 +130,13 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
       world: { marginRate, ...(meanDelay !== undefined && { meanDelay }) },
       progress,
       onSeed: (s) => progress.setLabel(`simulate ${scenario} seed ${s}`),
+      ...(sink && { decisionLog: { policy: specs[0]!.name, sink } }),
     });
   } finally {
     progress.finish();
+    sink?.close();
   }
+  if (logOut !== undefined) io.stderr.write(`decision log of ${specs[0]!.name} (seed ${seed}) written to ${logOut}\n`);
 
   if (json) io.stdout.write(`${simulationJson(result)}\n`);
   else io.stdout.write(renderSimulationTable(result, flag(o, 'markdown') ? 'markdown' : 'box'));
