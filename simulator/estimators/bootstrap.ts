@@ -8,14 +8,15 @@
  * Each replicate's estimate is the estimator's `value` at the count-weighted sums; the 95% interval is the
  * 2.5% and 97.5% percentiles of the replicates (replicates where an estimator is undefined are skipped).
  *
- * The counts come from one Rng seeded with `seed`, drawn in row order, so the same seed and the same log
+ * The counts come from one Rng seeded with `seed` (replicate by replicate within each batch; 16 bits per
+ * count, see POISSON16), so the same seed and the same log
  * give the same intervals bit for bit.
  */
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 import type { RowBatch } from './batch.ts';
 import type { Estimator } from './estimator.ts';
-import { poisson1 } from './poisson.ts';
+import { POISSON16 } from './poisson.ts';
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 200;
 
@@ -31,7 +32,10 @@ export class BootstrapAccumulator {
   private n = 0;
   private readonly repSums: Float64Array;
   private readonly repN: Float64Array;
-  private readonly row: Float64Array;
+  /** The current batch's per-row moments (rows x width). */
+  private moments = new Float64Array(0);
+  /** One replicate's sums over the current batch. */
+  private readonly scratch: Float64Array;
   private readonly rng: Rng;
 
   constructor(
@@ -50,7 +54,7 @@ export class BootstrapAccumulator {
     this.sums = new Float64Array(w);
     this.repSums = new Float64Array(replicates * w);
     this.repN = new Float64Array(replicates);
-    this.row = new Float64Array(w);
+    this.scratch = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
   }
 
@@ -62,25 +66,42 @@ export class BootstrapAccumulator {
   /** Add rows [0, batch.size) of a derived batch. */
   add(batch: RowBatch): void {
     const est = this.estimators;
-    const row = this.row;
     const width = this.width;
+    const size = batch.size;
+    if (this.moments.length < size * width) this.moments = new Float64Array(batch.capacity * width);
+    const mom = this.moments;
     const sums = this.sums;
-    const reps = this.replicates;
-    const repSums = this.repSums;
-    const repN = this.repN;
-    const rng = this.rng;
-    for (let i = 0; i < batch.size; i++) {
-      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
-      for (let m = 0; m < width; m++) sums[m] = sums[m]! + row[m]!;
-      for (let b = 0; b < reps; b++) {
-        const k = poisson1(rng);
-        if (k === 0) continue;
-        repN[b] = repN[b]! + k;
-        const base = b * width;
-        for (let m = 0; m < width; m++) repSums[base + m] = repSums[base + m]! + k * row[m]!;
-      }
+    // the rows' moments once: a size x width matrix
+    for (let i = 0; i < size; i++) {
+      const o = i * width;
+      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, mom, o + this.offsets[j]!);
+      for (let m = 0; m < width; m++) sums[m] = sums[m]! + mom[o + m]!;
     }
-    this.n += batch.size;
+    // then each replicate walks the matrix with its Poisson counts (two 16-bit draws per 32-bit output)
+    const repSums = this.repSums;
+    const rng = this.rng;
+    const table = POISSON16;
+    const acc = this.scratch;
+    for (let b = 0; b < this.replicates; b++) {
+      acc.fill(0);
+      let count = 0;
+      let bits = 0;
+      for (let i = 0; i < size; i++) {
+        let k: number;
+        if ((i & 1) === 0) {
+          bits = rng.nextU32();
+          k = table[bits & 0xffff]!;
+        } else k = table[bits >>> 16]!;
+        if (k === 0) continue;
+        count += k;
+        const o = i * width;
+        for (let m = 0; m < width; m++) acc[m] = acc[m]! + k * mom[o + m]!;
+      }
+      this.repN[b] = this.repN[b]! + count;
+      const base = b * width;
+      for (let m = 0; m < width; m++) repSums[base + m] = repSums[base + m]! + acc[m]!;
+    }
+    this.n += size;
   }
 
   /** Point estimates and percentile intervals, keyed by estimator name. */

@@ -12,7 +12,6 @@
  */
 import { choleskyInPlace } from '../../policies/linalg/cholesky.ts';
 import { addSparse, addSparseOuter } from '../../policies/linalg/dense.ts';
-import { fmix32 } from '../../policies/features/hash.ts';
 import type { SparseVector } from '../../policies/features/sparse-vector.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 
@@ -69,7 +68,7 @@ export class CrossFittedRidge {
 
   /** Fold of the row with this index (a hash, so periodic logs do not line up with folds). */
   foldOf(index: number): number {
-    return fmix32(index | 0) % this.folds;
+    return mix32(index) % this.folds;
   }
 
   private statsFor(action: number): ActionStats {
@@ -168,6 +167,17 @@ export class CrossFittedRidge {
  */
 export function inverseQuadForm(model: CrossFittedRidge, fold: number, action: number, v: Float64Array, work: Float64Array): number {
   return model.inverseQuadForm(fold, action, v, work);
+}
+
+/** MurmurHash3's finaliser as an unsigned 32-bit integer (fold assignment). */
+function mix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Solve L L^T y = rhs in place, L the lower Cholesky factor (row-major). */

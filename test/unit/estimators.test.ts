@@ -80,7 +80,7 @@ describe('bootstrap', () => {
   it('is reproducible with a seed and changes with it', () => {
     const run = (seed: number): number[] => {
       const acc = new BootstrapAccumulator([ips, snips], 100, seed);
-      acc.add(handBatch());
+      acc.add(simulateBatch(new Rng(1, 'seeded'), 300, UNIFORM3, 0));
       const r = acc.result();
       return [...r['ips']!.ci95, ...r['snips']!.ci95];
     };
