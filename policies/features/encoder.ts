@@ -10,7 +10,7 @@
  */
 import type { Context, ContextValue } from '../core/context.ts';
 import { type EncoderSpec, type FeatureSpec, denseSlots, featureName, hashedEntries, parseEncoderSpec } from './spec.ts';
-import { FNV_OFFSET, fmix32, hashSeparator, hashString, hashValue } from './hash.ts';
+import { Hasher, hashName } from './hash.ts';
 import { SparseVector } from './sparse-vector.ts';
 
 const enum Op {
@@ -24,18 +24,6 @@ const enum Op {
 
 const TWO_PI = 2 * Math.PI;
 
-function numberOf(v: ContextValue): number {
-  switch (typeof v) {
-    case 'number':
-      return v;
-    case 'boolean':
-      return v ? 1 : 0;
-    case 'string':
-      return v.length === 0 ? Number.NaN : Number(v);
-    default:
-      return Number.NaN;
-  }
-}
 
 /** One slot of the layout, for descriptions and docs. */
 export interface SlotDescription {
@@ -54,8 +42,10 @@ export class FeatureEncoder {
   readonly maxNnz: number;
 
   private readonly ops: Uint8Array;
-  /** First dense slot of the feature (dense ops) or its hash seed (hashed ops). */
-  private readonly slotOrSeed: Float64Array;
+  /** First dense slot of the feature (dense ops). */
+  private readonly slots: Int32Array;
+  /** Hash seed of the feature (hashed ops): the hash of its name. */
+  private readonly seeds: Int32Array;
   private readonly fields: (readonly string[])[];
   private readonly scale: Float64Array;
   private readonly lo: Float64Array;
@@ -65,6 +55,9 @@ export class FeatureEncoder {
   /** Position of a slot in the output during one encode, or -1 (for merging hashed collisions). */
   private readonly position: Int32Array;
   private readonly dense: SparseVector;
+  private readonly hasher = new Hasher();
+  /** Scratch for numbers passed between methods (a double returned from a call would be boxed). */
+  private readonly num = new Float64Array(1);
 
   constructor(spec: EncoderSpec) {
     this.spec = parseEncoderSpec(spec);
@@ -73,7 +66,8 @@ export class FeatureEncoder {
     this.signed = this.spec.hashing === 'signed';
     const n = features.length;
     this.ops = new Uint8Array(n);
-    this.slotOrSeed = new Float64Array(n);
+    this.slots = new Int32Array(n);
+    this.seeds = new Int32Array(n);
     this.scale = new Float64Array(n);
     this.lo = new Float64Array(n);
     this.hi = new Float64Array(n);
@@ -112,11 +106,10 @@ export class FeatureEncoder {
           this.fields.push(f.fields);
           break;
       }
+      this.seeds[i] = hashName(featureName(f));
       if (denseSlots(f) > 0) {
-        this.slotOrSeed[i] = slot;
+        this.slots[i] = slot;
         slot += denseSlots(f);
-      } else {
-        this.slotOrSeed[i] = fmix32(hashString(FNV_OFFSET, featureName(f)));
       }
       hashed += hashedEntries(f);
     });
@@ -137,29 +130,36 @@ export class FeatureEncoder {
     const idx = out.indices;
     const val = out.values;
     const pos = this.position;
+    const num = this.num;
+    const hasher = this.hasher;
     let nnz = 0;
     const ops = this.ops;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       if (op === Op.Bias) {
-        idx[nnz] = this.slotOrSeed[i]!;
+        idx[nnz] = this.slots[i]!;
         val[nnz++] = 1;
       } else if (op === Op.Numeric || op === Op.HashedNumeric) {
-        let x = numberOf(ctx[this.fields[i]![0]!]);
+        this.readNumber(ctx[this.fields[i]![0]!]);
+        let x = num[0]!;
         if (this.log1p[i] === 1) x = x > -1 ? Math.log1p(x) : Number.NaN;
         x *= this.scale[i]!;
         if (!Number.isFinite(x)) x = 0;
         if (x < this.lo[i]!) x = this.lo[i]!;
         else if (x > this.hi[i]!) x = this.hi[i]!;
         if (op === Op.Numeric) {
-          idx[nnz] = this.slotOrSeed[i]!;
+          idx[nnz] = this.slots[i]!;
           val[nnz++] = x;
         } else if (x !== 0) {
-          nnz = this.addHashed(this.slotOrSeed[i]!, x, idx, val, nnz);
+          hasher.reset(this.seeds[i]!);
+          hasher.finish();
+          num[0] = x;
+          nnz = this.addHashed(idx, val, nnz);
         }
       } else if (op === Op.Cyclic) {
-        const t = numberOf(ctx[this.fields[i]![0]!]);
-        const slot = this.slotOrSeed[i]!;
+        this.readNumber(ctx[this.fields[i]![0]!]);
+        const t = num[0]!;
+        const slot = this.slots[i]!;
         let s = 0;
         let c = 0;
         if (Number.isFinite(t)) {
@@ -175,12 +175,14 @@ export class FeatureEncoder {
         val[nnz++] = c;
       } else {
         const fields = this.fields[i]!;
-        let h = this.slotOrSeed[i]!;
+        hasher.reset(this.seeds[i]!);
         for (let k = 0; k < fields.length; k++) {
-          if (k > 0) h = hashSeparator(h);
-          h = hashValue(h, ctx[fields[k]!]);
+          if (k > 0) hasher.separator();
+          hasher.value(ctx[fields[k]!]);
         }
-        nnz = this.addHashed(fmix32(h), 1, idx, val, nnz);
+        hasher.finish();
+        num[0] = 1;
+        nnz = this.addHashed(idx, val, nnz);
       }
     }
     // reset the collision map for the next call
@@ -200,9 +202,9 @@ export class FeatureEncoder {
     this.spec.features.forEach((f, i) => {
       const name = featureName(f);
       if (denseSlots(f) === 2) {
-        rows.push({ slot: this.slotOrSeed[i]!, feature: `${name}:sin` }, { slot: this.slotOrSeed[i]! + 1, feature: `${name}:cos` });
+        rows.push({ slot: this.slots[i]!, feature: `${name}:sin` }, { slot: this.slots[i]! + 1, feature: `${name}:cos` });
       } else if (denseSlots(f) === 1) {
-        rows.push({ slot: this.slotOrSeed[i]!, feature: name });
+        rows.push({ slot: this.slots[i]!, feature: name });
       } else {
         rows.push({ slot: 'hashed', feature: name });
       }
@@ -210,10 +212,27 @@ export class FeatureEncoder {
     return rows;
   }
 
-  private addHashed(hash: number, x: number, idx: Int32Array, val: Float64Array, nnz: number): number {
-    const h = hash >>> 0;
-    const slot = this.denseCount + (h % this.hashedSlots);
-    const v = this.signed && (fmix32(h ^ 0x9e3779b9) & 1) === 1 ? -x : x;
+  /** num[0] = the number a context value reads as (NaN when it is none). */
+  private readNumber(v: ContextValue): void {
+    switch (typeof v) {
+      case 'number':
+        this.num[0] = v;
+        return;
+      case 'boolean':
+        this.num[0] = v ? 1 : 0;
+        return;
+      case 'string':
+        this.num[0] = v.length === 0 ? Number.NaN : Number(v);
+        return;
+      default:
+        this.num[0] = Number.NaN;
+    }
+  }
+
+  /** Add num[0] (times the sign, when signed) at the finalised hash's bucket, merging a collision. */
+  private addHashed(idx: Int32Array, val: Float64Array, nnz: number): number {
+    const slot = this.denseCount + this.hasher.bucket(this.hashedSlots);
+    const v = this.signed && this.hasher.sign() < 0 ? -this.num[0]! : this.num[0]!;
     const p = this.position[slot]!;
     if (p >= 0) {
       val[p] = val[p]! + v;

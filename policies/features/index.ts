@@ -2,4 +2,4 @@
 export * from './spec.ts';
 export * from './encoder.ts';
 export * from './sparse-vector.ts';
-export { fmix32, hashString, hashValue } from './hash.ts';
+export { Hasher, fmix32, hashName, hashValue } from './hash.ts';

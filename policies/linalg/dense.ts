@@ -68,6 +68,46 @@ export function sparseSymMatVec(m: Float64Array, d: number, idx: Int32Array, val
   }
 }
 
+/**
+ * out <- m x for a symmetric m of which only the UPPER triangle is valid (see shermanMorrisonSparseUpper),
+ * and a sparse x. O(d nnz): the part of row k right of the diagonal is contiguous, the part left of it is
+ * read down column k.
+ */
+export function sparseUpperMatVec(m: Float64Array, d: number, idx: Int32Array, val: Float64Array, nnz: number, out: Float64Array): void {
+  out.fill(0, 0, d);
+  for (let k = 0; k < nnz; k++) {
+    const vk = val[k]!;
+    if (vk === 0) continue;
+    const r = idx[k]!;
+    for (let j = 0; j < r; j++) out[j] = out[j]! + vk * m[j * d + r]!;
+    const row = r * d;
+    for (let j = r; j < d; j++) out[j] = out[j]! + vk * m[row + j]!;
+  }
+}
+
+/** x^T m x for a symmetric m of which only the upper triangle is valid, and a sparse x: O(nnz^2). */
+export function sparseUpperQuadForm(m: Float64Array, d: number, idx: Int32Array, val: Float64Array, nnz: number): number {
+  let diag = 0;
+  let off = 0;
+  for (let k = 0; k < nnz; k++) {
+    const ik = idx[k]!;
+    const vk = val[k]!;
+    diag += vk * vk * m[ik * d + ik]!;
+    let s = 0;
+    for (let l = k + 1; l < nnz; l++) {
+      const il = idx[l]!;
+      s += (ik < il ? m[ik * d + il]! : m[il * d + ik]!) * val[l]!;
+    }
+    off += vk * s;
+  }
+  return diag + 2 * off;
+}
+
+/** Copy the upper triangle of m onto its lower triangle (m becomes fully symmetric). */
+export function mirrorUpper(m: Float64Array, d: number): void {
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) m[j * d + i] = m[i * d + j]!;
+}
+
 /** m <- m + w x x^T for a sparse x: O(nnz^2). Keeps m exactly symmetric. */
 export function addSparseOuter(m: Float64Array, d: number, idx: Int32Array, val: Float64Array, nnz: number, w: number): void {
   for (let k = 0; k < nnz; k++) {

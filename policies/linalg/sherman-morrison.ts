@@ -5,7 +5,7 @@
  * as M <- M - g g^T with g = sqrt(w / (1 + w q)) M x, so M stays exactly symmetric.
  */
 import { NumericalError } from '../errors.ts';
-import { sparseSymMatVec } from './dense.ts';
+import { sparseSymMatVec, sparseUpperMatVec } from './dense.ts';
 
 /**
  * Apply the update to `minv` (symmetric, d x d) in place for A <- A + w x x^T (w >= 0). Returns
@@ -42,4 +42,45 @@ export function shermanMorrisonSparse(
     for (let j = 0; j < d; j++) minv[row + j] = minv[row + j]! - gi * g[j]!;
   }
   return q;
+}
+
+/**
+ * The same update on the UPPER triangle only (half the d^2 work): `minv`'s upper triangle (diagonal
+ * included) holds the symmetric inverse and is the only part read or written; the strict lower triangle is
+ * left stale. Read such a matrix with sparseUpperMatVec / sparseUpperQuadForm, or mirrorUpper it first.
+ * Same `g` as shermanMorrisonSparse; q = x^T M_old x and c are written to result[0] and result[1]
+ * rather than returned (a double returned from a call V8 does not inline is boxed: an allocation).
+ */
+export function shermanMorrisonSparseUpper(
+  minv: Float64Array,
+  d: number,
+  idx: Int32Array,
+  val: Float64Array,
+  nnz: number,
+  w: number,
+  g: Float64Array,
+  result: Float64Array,
+): void {
+  sparseUpperMatVec(minv, d, idx, val, nnz, g);
+  let q = 0;
+  for (let k = 0; k < nnz; k++) q += val[k]! * g[idx[k]!]!;
+  result[0] = q;
+  if (w === 0) {
+    result[1] = 0;
+    g.fill(0, 0, d);
+    return;
+  }
+  const denom = 1 + w * q;
+  if (!(denom > 0) || !Number.isFinite(denom)) {
+    throw new NumericalError(`Sherman–Morrison: 1 + w x'A^-1x = ${denom} (w = ${w}, q = ${q})`);
+  }
+  const c = Math.sqrt(w / denom);
+  result[1] = c;
+  for (let i = 0; i < d; i++) g[i] = c * g[i]!;
+  for (let i = 0; i < d; i++) {
+    const gi = g[i]!;
+    if (gi === 0) continue;
+    const row = i * d;
+    for (let j = i; j < d; j++) minv[row + j] = minv[row + j]! - gi * g[j]!;
+  }
 }

@@ -48,6 +48,10 @@ export function createLinearPolicy(rule: LinearRule, input: { readonly [key: str
   let store = new RidgeStore(p.dimension, p);
   let x: SparseVector = encoder.createSparse();
   let observations = 0;
+  // The hot knobs as closure variables: passing a double read from an object field to a call allocates a
+  // heap number in V8, passing one held in a variable does not.
+  let explore = p.explore;
+  let floor = p.floor;
   let capacity = 0;
   let means = new Float64Array(0);
   let variances = new Float64Array(0);
@@ -100,6 +104,8 @@ export function createLinearPolicy(rule: LinearRule, input: { readonly [key: str
       store.discount = next.discount;
       store.refactorEvery = next.refactorEvery;
       p = next;
+      explore = p.explore;
+      floor = p.floor;
     },
 
     decide(context: Context, candidates: readonly string[], rng: Rng, out: DecisionBuffer) {
@@ -107,14 +113,10 @@ export function createLinearPolicy(rule: LinearRule, input: { readonly [key: str
       const n = candidates.length;
       ensureCapacity(n);
       encoder.encode(context, x);
-      for (let i = 0; i < n; i++) {
-        const route = candidates[i]!;
-        means[i] = store.mean(route, x);
-        variances[i] = store.variance(route, x);
-      }
+      for (let i = 0; i < n; i++) store.estimateInto(candidates[i]!, x, i, means, variances);
       const probs = out.probabilities;
-      rule.distribution(means, variances, n, p.explore, probs, out.scores, scratch);
-      applyFloor(probs, n, p.floor);
+      rule.distribution(means, variances, n, explore, probs, out.scores, scratch);
+      applyFloor(probs, n, floor);
       out.count = n;
       out.chosen = sampleIndex(probs, n, rng);
     },
@@ -157,6 +159,8 @@ export function createLinearPolicy(rule: LinearRule, input: { readonly [key: str
       const nextStore = RidgeStore.fromJson(name, snapshot.state, next, next.dimension);
       const nextEncoder = changedStructuralKey(p, next) === undefined ? encoder : new FeatureEncoder({ dimension: next.dimension, hashing: next.hashing, features: next.features });
       p = next;
+      explore = p.explore;
+      floor = p.floor;
       store = nextStore;
       encoder = nextEncoder;
       x = encoder.createSparse();

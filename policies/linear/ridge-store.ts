@@ -11,23 +11,28 @@
  * A = s A-hat + c I and b = s b-hat:
  *   - forgetting multiplies s by gamma (O(1)) instead of scaling d^2 entries; the update's weight enters
  *     the scaled coordinates as w / s, theta = A-hat^-1 b-hat is unchanged by the scale;
- *   - A-hat^-1 follows A-hat by a Sherman–Morrison rank-one update (sparse x: d nnz + d^2), theta by the
- *     matching O(d) correction, A-hat by a sparse outer product (nnz^2);
+ *   - A-hat^-1 follows A-hat by a Sherman–Morrison rank-one update of its upper triangle only (sparse x:
+ *     d nnz + d^2 / 2), theta by the matching O(d) correction, A-hat by a sparse outer product (nnz^2);
  *   - the prior-restoring term (1 - gamma) lambda I is not rank one (applying it exactly costs d^3), so it
  *     accumulates in c (c <- gamma c + (1 - gamma) lambda) and is folded into A at the next
  *     re-factorisation, which recomputes A-hat^-1 by Cholesky and theta = A-hat^-1 b-hat from scratch.
  * Re-factorisation runs every `refactorEvery` updates of a route (also bounding Sherman–Morrison drift),
- * when s underflows towards 1e-100, and when lambda changes. So decisions use A_used = A - c I with
- * 0 <= c <= lambda (1 - gamma^refactorEvery): exact when gamma = 1, and between re-factorisations a PSD
- * under-estimate of A (slightly wider confidence, never narrower). The property tests check every part.
+ * as soon as c exceeds MAX_PRIOR_DEFICIT lambda, when s underflows towards 1e-100, and when lambda changes.
+ * So decisions use A_used = A - c I with 0 <= c <= min(lambda (1 - gamma^refactorEvery), 0.1 lambda): exact
+ * when gamma = 1, and otherwise a PSD under-estimate of A by at most a tenth of the prior (slightly wider
+ * confidence, never narrower). The cost: with forgetting, a re-factorisation (d^3 / 2) at least every
+ * ln(0.9) / ln(gamma) updates of a route (~10 for gamma = 0.99, ~105 for 0.999). The property tests check
+ * every part.
  */
 import { InvalidStateError } from '../errors.ts';
 import type { Json } from '../core/policy.ts';
 import type { SparseVector } from '../features/sparse-vector.ts';
-import { addSparse, addSparseOuter, matMul, matVec, packUpper, sparseDot, sparseQuadForm, unpackUpper } from '../linalg/dense.ts';
+import { addSparse, addSparseOuter, matMul, matVec, packUpper, sparseDot, sparseUpperQuadForm, unpackUpper } from '../linalg/dense.ts';
 import { choleskyInPlace, spdInverse } from '../linalg/cholesky.ts';
-import { shermanMorrisonSparse } from '../linalg/sherman-morrison.ts';
+import { shermanMorrisonSparseUpper } from '../linalg/sherman-morrison.ts';
 
+/** Re-factorise once the deferred prior mass c exceeds this fraction of lambda. */
+export const MAX_PRIOR_DEFICIT = 0.1;
 /** Below this scale the model is re-factorised (folds s into A-hat) to stay far from underflow. */
 const MIN_SCALE = 1e-100;
 /** Restore refuses a stored inverse whose product with A-hat is further than this from the identity. */
@@ -37,7 +42,11 @@ const RESTORE_TOLERANCE = 1e-6;
 export class RidgeModel {
   /** A-hat (row-major d x d, exactly symmetric). */
   readonly a: Float64Array;
-  /** A-hat^-1 (exactly symmetric). */
+  /**
+   * A-hat^-1: only the UPPER triangle (diagonal included) is maintained between re-factorisations (the
+   * Sherman–Morrison update touches half the matrix); the strict lower triangle is stale. Read it with
+   * the *Upper* helpers of policies/linalg or RidgeStore.usedInverse.
+   */
   readonly ainv: Float64Array;
   /** b-hat. */
   readonly b: Float64Array;
@@ -80,6 +89,8 @@ export class RidgeStore {
   refactorEvery: number;
   private readonly g: Float64Array;
   private readonly work: Float64Array;
+  /** Scalar results of the Sherman–Morrison step: [q, c]. */
+  private readonly result = new Float64Array(2);
 
   constructor(readonly dimension: number, settings: RidgeSettings) {
     this.lambdaValue = settings.lambda;
@@ -117,7 +128,23 @@ export class RidgeStore {
   variance(route: string, x: SparseVector): number {
     const m = this.models.get(route);
     if (m === undefined) return x.squaredNorm() / this.lambdaValue;
-    return sparseQuadForm(m.ainv, this.dimension, x.indices, x.values, x.nnz) / m.scale;
+    return sparseUpperQuadForm(m.ainv, this.dimension, x.indices, x.values, x.nnz) / m.scale;
+  }
+
+  /**
+   * means[i] <- theta . x and variances[i] <- x^T A_used^-1 x (the prior's for a route never updated).
+   * Writes into arrays instead of returning numbers: a double returned from a call V8 does not inline is
+   * boxed, which would allocate per candidate on the decision path.
+   */
+  estimateInto(route: string, x: SparseVector, i: number, means: Float64Array, variances: Float64Array): void {
+    const m = this.models.get(route);
+    if (m === undefined) {
+      means[i] = 0;
+      variances[i] = x.squaredNorm() / this.lambdaValue;
+      return;
+    }
+    means[i] = sparseDot(m.theta, x.indices, x.values, x.nnz);
+    variances[i] = sparseUpperQuadForm(m.ainv, this.dimension, x.indices, x.values, x.nnz) / m.scale;
   }
 
   /** One observation: A <- gamma A + (1 - gamma) lambda I + w x x^T, b <- gamma b + w r x. */
@@ -134,11 +161,12 @@ export class RidgeStore {
     const idx = x.indices;
     const val = x.values;
     const nnz = x.nnz;
-    const predicted = sparseDot(m.theta, idx, val, nnz);
-    const q = shermanMorrisonSparse(m.ainv, d, idx, val, nnz, w, this.g);
-    const step = Math.sqrt(w / (1 + w * q)) * (reward - predicted);
-    const g = this.g;
     const theta = m.theta;
+    let predicted = 0;
+    for (let k = 0; k < nnz; k++) predicted += theta[idx[k]!]! * val[k]!;
+    shermanMorrisonSparseUpper(m.ainv, d, idx, val, nnz, w, this.g, this.result);
+    const step = this.result[1]! * (reward - predicted);
+    const g = this.g;
     for (let i = 0; i < d; i++) theta[i] = theta[i]! + step * g[i]!;
     addSparseOuter(m.a, d, idx, val, nnz, w);
     addSparse(m.b, idx, val, nnz, w * reward);
@@ -146,7 +174,7 @@ export class RidgeStore {
     m.pending = gamma * m.pending + (1 - gamma) * this.lambdaValue;
     m.sinceRefactor++;
     m.updates++;
-    if (m.sinceRefactor >= this.refactorEvery || scale < MIN_SCALE) this.refactor(m);
+    if (m.sinceRefactor >= this.refactorEvery || m.pending > MAX_PRIOR_DEFICIT * this.lambdaValue || scale < MIN_SCALE) this.refactor(m);
   }
 
   /**
@@ -183,7 +211,7 @@ export class RidgeStore {
     return out;
   }
 
-  /** The inverse used for decisions, A_used^-1 = A-hat^-1 / s (tests, reports). */
+  /** The inverse used for decisions, A_used^-1 = A-hat^-1 / s, as a full symmetric matrix (tests, reports). */
   usedInverse(route: string, out: Float64Array): Float64Array {
     const d = this.dimension;
     const m = this.models.get(route);
@@ -192,7 +220,13 @@ export class RidgeStore {
       for (let i = 0; i < d; i++) out[i * d + i] = 1 / this.lambdaValue;
       return out;
     }
-    for (let i = 0; i < d * d; i++) out[i] = m.ainv[i]! / m.scale;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const v = m.ainv[i * d + j]! / m.scale;
+        out[i * d + j] = v;
+        out[j * d + i] = v;
+      }
+    }
     return out;
   }
 

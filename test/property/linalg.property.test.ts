@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addSparseOuter, matMul, maxAbsDiff, setIdentity, shermanMorrisonSparse, spdInverse } from '../../policies/linalg/index.ts';
+import { addSparseOuter, matMul, maxAbsDiff, mirrorUpper, setIdentity, shermanMorrisonSparse, shermanMorrisonSparseUpper, sparseQuadForm, sparseUpperQuadForm, spdInverse } from '../../policies/linalg/index.ts';
 
 /** A random sparse vector over d slots (unique indices). */
 const sparse = (d: number) =>
@@ -36,19 +36,30 @@ describe('linalg properties', () => {
       fc.property(fc.double({ min: 0.1, max: 5, noNaN: true }), fc.array(fc.tuple(sparse(d), fc.double({ min: 0, max: 3, noNaN: true })), { minLength: 1, maxLength: 60 }), (lambda, updates) => {
         const a = new Float64Array(d * d);
         const ainv = new Float64Array(d * d);
+        const upper = new Float64Array(d * d);
         setIdentity(a, d, lambda);
         setIdentity(ainv, d, 1 / lambda);
+        setIdentity(upper, d, 1 / lambda);
         const g = new Float64Array(d);
+        const g2 = new Float64Array(d);
+        const result = new Float64Array(2);
         for (const [[idx, val], w] of updates) {
           const ii = Int32Array.from(idx);
           const vv = Float64Array.from(val);
-          shermanMorrisonSparse(ainv, d, ii, vv, ii.length, w, g);
+          // the upper-triangle variant reads the same quadratic form and produces the same g
+          expect(sparseUpperQuadForm(upper, d, ii, vv, ii.length)).toBeCloseTo(sparseQuadForm(ainv, d, ii, vv, ii.length), 9);
+          const q = shermanMorrisonSparse(ainv, d, ii, vv, ii.length, w, g);
+          shermanMorrisonSparseUpper(upper, d, ii, vv, ii.length, w, g2, result);
+          expect(result[0]).toBeCloseTo(q, 9);
+          expect(maxAbsDiff(g, g2, d)).toBeLessThan(1e-9);
           addSparseOuter(a, d, ii, vv, ii.length, w);
         }
         const fresh = new Float64Array(d * d);
         spdInverse(a, d, fresh, new Float64Array(d * d));
         expect(maxAbsDiff(ainv, fresh, d * d)).toBeLessThan(1e-9 / lambda);
         for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) expect(ainv[i * d + j]).toBe(ainv[j * d + i]);
+        mirrorUpper(upper, d);
+        expect(maxAbsDiff(upper, fresh, d * d)).toBeLessThan(1e-9 / lambda);
       }),
       { numRuns: 200 },
     );

@@ -1,0 +1,110 @@
+/**
+ * Linear policies: cost per call of the feature encoder, LinUCB and LinTS decide / update (and both) at 4
+ * and 16 candidates and 32, 64 and 128 features, with heap bytes allocated per call, and the cost of one
+ * re-factorisation (Cholesky inverse) per dimension.
+ * Run: npm run bench -- linear   (or npx tsx --expose-gc test/bench/linear.bench.ts)
+ */
+import { pathToFileURL } from 'node:url';
+import { createLinUcbPolicy } from '../../policies/linear/linucb.ts';
+import { createLinTsPolicy } from '../../policies/linear/lints.ts';
+import type { LinearPolicy } from '../../policies/linear/linear-policy.ts';
+import { FeatureEncoder, paymentEncoderSpec } from '../../policies/features/index.ts';
+import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
+import { Rng } from '../../policies/core/rng.ts';
+import { formatTable, measure, type BenchRow } from './harness.ts';
+
+const NETWORKS = ['visa', 'mastercard', 'amex', 'discover'];
+const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP', 'BR', 'NL', 'IT'];
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'JPY'];
+const K = 256;
+
+function contexts(): Record<string, string | number | boolean>[] {
+  const rng = new Rng(7);
+  return Array.from({ length: K }, (_, i) => ({
+    transactionId: `tx-${i}`,
+    merchantId: `merchant-${rng.int(40)}`,
+    amountMinor: 100 + rng.int(100_000),
+    currency: CURRENCIES[rng.int(CURRENCIES.length)]!,
+    cardNetwork: NETWORKS[rng.int(NETWORKS.length)]!,
+    cardType: rng.next() < 0.6 ? 'credit' : 'debit',
+    issuerCountry: COUNTRIES[rng.int(COUNTRIES.length)]!,
+    channel: rng.next() < 0.8 ? 'ecom' : 'recurring',
+    mcc: rng.next() < 0.5 ? '5411' : '5812',
+    threeDS: rng.next() < 0.5,
+    binPrefix: String(400_000 + rng.int(1000)),
+    occurredAtMs: 1.76e12 + i * 37_000,
+  }));
+}
+
+function trained(make: (p: Record<string, unknown>) => LinearPolicy, dimension: number, routes: readonly string[], ctxs: readonly Record<string, string | number | boolean>[]): LinearPolicy {
+  const policy = make({ dimension });
+  const rng = new Rng(3);
+  for (let i = 0; i < 400; i++) {
+    for (const r of routes) policy.update(ctxs[i % K]!, r, rng.next() < 0.8 ? 1 : 0, 1);
+  }
+  return policy;
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const ctxs = contexts();
+  const keys = ctxs.map((c) => String(c.transactionId));
+  const push = (group: string, name: string, m: { nsPerOp: number; bytesPerOp: number }, target?: { us: number }) => {
+    const us = m.nsPerOp / 1000;
+    rows.push({
+      group,
+      name: `${name} time`,
+      value: us,
+      unit: 'us/op',
+      ...(target ? { target: `< ${target.us} us`, pass: us < target.us } : {}),
+    });
+    rows.push({ group, name: `${name} alloc`, value: m.bytesPerOp, unit: 'B/op', target: '0 B/op (< 1)', pass: m.bytesPerOp < 1 });
+  };
+
+  for (const d of [32, 64, 128]) {
+    const enc = new FeatureEncoder(paymentEncoderSpec(d));
+    const x = enc.createSparse();
+    push('features', `encode payment context d=${d} (nnz<=${enc.maxNnz})`, await measure(`encode ${d}`, (i) => enc.encode(ctxs[i % K]!, x), { iterations: 50_000 }));
+  }
+
+  const makers: [string, (p: Record<string, unknown>) => LinearPolicy, number][] = [
+    ['linucb', createLinUcbPolicy, 10_000],
+    ['lints', createLinTsPolicy, 3_000],
+  ];
+  for (const [name, make, iterations] of makers) {
+    for (const n of [4, 16]) {
+      const routes = Array.from({ length: n }, (_, i) => `acq-${i}`);
+      for (const d of [32, 64, 128]) {
+        const opts = { iterations: d === 128 ? Math.floor(iterations / 2) : iterations, rounds: 5 };
+        const policy = trained(make, d, routes, ctxs);
+        const out = new DecisionBuffer();
+        const rng = new Rng(1);
+        const label = `${n} cand, d=${d}`;
+        push(name, `decide ${label}`, await measure(`${name} decide`, (i) => {
+          rng.reseed(42, keys[i % K]);
+          policy.decide(ctxs[i % K]!, routes, rng, out);
+        }, opts));
+        push(name, `update ${label}`, await measure(`${name} update`, (i) => policy.update(ctxs[i % K]!, routes[i % n]!, i & 1, 1), opts));
+        const isTarget = name === 'linucb' && n === 4 && d === 64;
+        push(name, `decide+update ${label}`, await measure(`${name} decide+update`, (i) => {
+          rng.reseed(42, keys[i % K]);
+          policy.decide(ctxs[i % K]!, routes, rng, out);
+          policy.update(ctxs[i % K]!, routes[out.chosen]!, i & 1, 1);
+        }, opts), isTarget ? { us: 20 } : undefined);
+      }
+    }
+  }
+
+  // one re-factorisation (A-hat -> Cholesky inverse -> theta), amortised over refactorEvery updates
+  for (const d of [32, 64, 128]) {
+    const policy = trained(createLinUcbPolicy, d, ['acq-0'], ctxs);
+    const model = policy.store.models.get('acq-0')!;
+    const m = await measure(`refactor ${d}`, () => policy.store.refactor(model), { iterations: d === 128 ? 200 : 1000, rounds: 5 });
+    rows.push({ group: 'linear', name: `refactor one route d=${d}`, value: m.nsPerOp / 1000, unit: 'us/op', note: `every ${policy.params().refactorEvery} updates of a route` });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(`${formatTable(await bench())}\n`);
+}
