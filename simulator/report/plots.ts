@@ -197,7 +197,7 @@ export interface IntervalPlotOptions {
 export function intervalPlotSvg(o: IntervalPlotOptions): string {
   const rowH = 26;
   const width = o.width ?? 760;
-  const height = 34 + 46 + Math.max(1, o.items.length) * rowH;
+  const height = 44 + 46 + Math.max(1, o.items.length) * rowH;
   const xFormat = o.xFormat ?? defaultNumberFormat;
   const values = o.items.flatMap((it) => [it.value, it.lo ?? Number.NaN, it.hi ?? Number.NaN]);
   if (o.reference) values.push(o.reference.value);
@@ -205,7 +205,7 @@ export function intervalPlotSvg(o: IntervalPlotOptions): string {
   const pad = (xr[1] - xr[0]) * 0.08 || Math.abs(xr[0]) * 0.05 || 0.5;
   xr = [xr[0] - pad, xr[1] + pad];
   const labelW = Math.min(200, 20 + 7 * Math.max(4, ...o.items.map((it) => it.label.length)));
-  const left = labelW, top = 34, w = width - left - 20, h = height - top - 46;
+  const left = labelW, top = 44, w = width - left - 20, h = height - top - 46;
   const sx = (v: number): number => left + ((v - xr[0]) / (xr[1] - xr[0])) * w;
   const parts: string[] = [svgOpen(width, height, o.title, 'interval')];
   for (const v of niceTicks(xr[0], xr[1], 6)) {

@@ -7,7 +7,7 @@ import type { CalibrationSummary } from '../calibration/index.ts';
 import type { ExperimentResult, PolicySummary, Spread } from '../online/index.ts';
 import type { ScenarioEvent } from '../worlds/index.ts';
 import { htmlTable, paragraph, plotRow, preformatted, renderHtmlDocument } from './html.ts';
-import { colorAt, linePlotSvg, reliabilitySvg } from './plots.ts';
+import { colorAt, intervalPlotSvg, linePlotSvg, reliabilitySvg } from './plots.ts';
 import type { Marker } from './plots.ts';
 import { formatNumber, renderTable } from './table.ts';
 import type { TableCell, TableColumn } from './table.ts';
@@ -82,14 +82,18 @@ function isReference(p: PolicySummary): boolean {
   return p.policy === 'oracle' || p.policy === 'best-static';
 }
 
-function curvePlot(result: ExperimentResult, title: string, yLabel: string, pick: (p: PolicySummary) => { mean: readonly number[]; min: readonly number[]; max: readonly number[] }, yFormat: (y: number) => string): string {
+type Band = { readonly mean: readonly number[]; readonly min: readonly number[]; readonly max: readonly number[] };
+
+/** Curves per policy; cumulative curves start from (0, 0). */
+function curvePlot(result: ExperimentResult, title: string, yLabel: string, pick: (p: PolicySummary) => Band, yFormat: (y: number) => string, cumulative = false): string {
+  const from0 = (xs: readonly number[]): readonly number[] => (cumulative ? [0, ...xs] : xs);
   return linePlotSvg({
     title,
     xLabel: 'transactions',
     yLabel,
     series: result.policies.map((p) => {
       const band = pick(p);
-      return { name: p.label, x: p.curves.t, y: band.mean, ...(result.seeds.length > 1 && { lo: band.min, hi: band.max }), dashed: isReference(p) };
+      return { name: p.label, x: from0(p.curves.t), y: from0(band.mean), ...(result.seeds.length > 1 && { lo: from0(band.min), hi: from0(band.max) }), dashed: isReference(p) };
     }),
     markers: eventMarkers(result.events),
     yFormat,
@@ -116,14 +120,21 @@ export function renderSimulationHtml(result: ExperimentResult, options: { comman
         `approved amount x ${result.marginRate} margin - acquirer fees (EUR).`,
     ),
     htmlTable(SIMULATION_COLUMNS, simulationRows(result)),
+    intervalPlotSvg({
+      title: result.seeds.length > 1 ? 'Expected approval rate (mean and 95% interval over seeds)' : 'Expected approval rate',
+      xLabel: 'approval probability of the chosen routes',
+      items: result.policies.map((p) => ({ label: p.label, value: p.expectedApprovalRate.mean, lo: p.expectedApprovalRate.lo95, hi: p.expectedApprovalRate.hi95 })),
+      reference: { value: result.bestStatic.expectedApproval, label: 'best static (sample)' },
+      xFormat: (x) => pct(x, 1),
+    }),
   ].join('\n');
   const approval = plotRow(
     curvePlot(result, 'Expected approval rate per window', 'approval probability of chosen routes', (p) => p.curves.expectedApprovalRate, (y) => pct(y, 1)),
     curvePlot(result, 'Realised approval rate per window', 'approved share', (p) => p.curves.approvalRate, (y) => pct(y, 1)),
   );
   const regret = plotRow(
-    curvePlot(result, 'Cumulative regret against the oracle', 'expected approvals lost', (p) => p.curves.cumulativeRegret, (y) => formatNumber(y, 0)),
-    curvePlot(result, 'Cumulative net revenue', 'EUR', (p) => p.curves.cumulativeNetRevenueEur, (y) => formatNumber(y, 0)),
+    curvePlot(result, 'Cumulative regret against the oracle', 'expected approvals lost', (p) => p.curves.cumulativeRegret, (y) => formatNumber(y, 0), true),
+    curvePlot(result, 'Cumulative net revenue', 'EUR', (p) => p.curves.cumulativeNetRevenueEur, (y) => formatNumber(y, 0), true),
   );
   const shares = htmlTable(
     [{ header: 'policy' }, ...routes.map((r) => ({ header: r, align: 'right' as const }))],

@@ -75,6 +75,7 @@ describe('html document', () => {
     const plots = [...html.matchAll(/<svg class="plot" data-plot="(\w+)"/g)].map((m) => m[1]);
     expect(plots.filter((p) => p === 'line')).toHaveLength(4);
     expect(plots.filter((p) => p === 'reliability')).toHaveLength(3);
+    expect(plots.filter((p) => p === 'interval')).toHaveLength(1);
     for (const title of ['Expected approval rate per window', 'Cumulative regret against the oracle', 'Cumulative net revenue', 'Reliability: random']) expect(html).toContain(title);
     expect(html).toContain('acq-eu down');
     expect(html).toContain('router-sim simulate --scenario outage');
