@@ -32,33 +32,37 @@ export function choleskyInPlace(m: Float64Array, d: number): void {
 }
 
 /**
- * Overwrite a lower-triangular L (non-zero diagonal) with L^-1, in place. Column by column from the last,
- * rows from the bottom: Linv[i][j] = -(sum_{k=j+1..i} Linv[i][k] L[k][j]) / L[j][j], which only reads
- * entries of column j not yet overwritten.
+ * Overwrite a lower-triangular L (non-zero diagonal) with L^-1, in place, row by row:
+ * row i of L^-1 = (e_i - sum_{k<i} L[i][k] (row k of L^-1)) / L[i][i], accumulated in `row` (length d) with
+ * contiguous row updates (rows k < i already hold L^-1).
  */
-export function invertLowerInPlace(l: Float64Array, d: number): void {
-  for (let j = d - 1; j >= 0; j--) {
-    const ljj = l[j * d + j]!;
-    for (let i = d - 1; i > j; i--) {
-      const ri = i * d;
-      let s = 0;
-      for (let k = j + 1; k <= i; k++) s += l[ri + k]! * l[k * d + j]!;
-      l[ri + j] = -s / ljj;
+export function invertLowerInPlace(l: Float64Array, d: number, row: Float64Array = new Float64Array(d)): void {
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    row.fill(0, 0, i + 1);
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k]!;
+      if (lik === 0) continue;
+      const rk = k * d;
+      for (let j = 0; j <= k; j++) row[j] = row[j]! - lik * l[rk + j]!;
     }
-    l[j * d + j] = 1 / ljj;
+    const inv = 1 / l[ri + i]!;
+    for (let j = 0; j < i; j++) l[ri + j] = row[j]! * inv;
+    l[ri + i] = inv;
   }
 }
 
 /**
  * out <- A^-1 for symmetric positive definite A, via Cholesky: A^-1 = L^-T L^-1. `work` (d * d) is
- * scratch; `a` is left untouched. out is exactly symmetric. Throws NumericalError if A is not positive
+ * scratch; `a` is left untouched (out must not alias a or work). out is exactly symmetric. Throws NumericalError if A is not positive
  * definite.
  */
 export function spdInverse(a: Float64Array, d: number, out: Float64Array, work: Float64Array): void {
   const dd = d * d;
   for (let i = 0; i < dd; i++) work[i] = a[i]!;
   choleskyInPlace(work, d);
-  invertLowerInPlace(work, d);
+  // out's first row is free until the product below: use it as the row buffer
+  invertLowerInPlace(work, d, out);
   // out = W^T W with W = L^-1 lower triangular: out[i][j] = sum_{k >= max(i,j)} W[k][i] W[k][j].
   out.fill(0, 0, dd);
   for (let k = 0; k < d; k++) {

@@ -9,7 +9,7 @@
  * propensity is exactly the probability used (> 0). `predict` is theta . x clipped to [0, 1].
  *
  * Params: alpha (exploration width, default 0.5, live), lambda (ridge, 1), discount (forgetting gamma in
- * (0, 1], 1), floor (> 0, 0.01), refactorEvery (100), dimension (64), hashing, features (the encoder spec;
+ * (0, 1], 1), floor (> 0, 0.01), refactorEvery (1000), dimension (64), hashing, features (the encoder spec;
  * default: the payment context's, see policies/features/spec.ts).
  */
 import { argmaxDistribution } from '../core/sampling.ts';

@@ -9,6 +9,8 @@ import { createLinUcbPolicy } from '../../policies/linear/linucb.ts';
 import { createLinTsPolicy } from '../../policies/linear/lints.ts';
 import type { LinearPolicy } from '../../policies/linear/linear-policy.ts';
 import { FeatureEncoder, paymentEncoderSpec } from '../../policies/features/index.ts';
+import { RidgeStore } from '../../policies/linear/ridge-store.ts';
+import { matMul, maxAbsDiff, spdInverse } from '../../policies/linalg/index.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import { formatTable, measure, type BenchRow } from './harness.ts';
@@ -67,16 +69,19 @@ export async function bench(): Promise<BenchRow[]> {
     push('features', `encode payment context d=${d} (nnz<=${enc.maxNnz})`, await measure(`encode ${d}`, (i) => enc.encode(ctxs[i % K]!, x), { iterations: 50_000 }));
   }
 
-  const makers: [string, (p: Record<string, unknown>) => LinearPolicy, number][] = [
-    ['linucb', createLinUcbPolicy, 10_000],
-    ['lints', createLinTsPolicy, 3_000],
+  const makers: [string, (p: Record<string, unknown>) => LinearPolicy, Record<string, unknown>, number][] = [
+    ['linucb', createLinUcbPolicy, {}, 8_000],
+    ['linucb discount=0.99', createLinUcbPolicy, { discount: 0.99 }, 4_000],
+    ['lints', createLinTsPolicy, {}, 2_000],
   ];
-  for (const [name, make, iterations] of makers) {
+  for (const [name, make, params, iterations] of makers) {
     for (const n of [4, 16]) {
       const routes = Array.from({ length: n }, (_, i) => `acq-${i}`);
       for (const d of [32, 64, 128]) {
-        const opts = { iterations: d === 128 ? Math.floor(iterations / 2) : iterations, rounds: 5 };
-        const policy = trained(make, d, routes, ctxs);
+        if (name.includes('discount') && n === 16) continue; // forgetting only changes the update cost
+        const scale = (d === 128 ? 2 : 1) * (n === 16 && name === 'lints' ? 4 : 1);
+        const opts = { iterations: Math.floor(iterations / scale), rounds: 5 };
+        const policy = trained((p) => make({ ...params, ...p }), d, routes, ctxs);
         const out = new DecisionBuffer();
         const rng = new Rng(1);
         const label = `${n} cand, d=${d}`;
@@ -99,8 +104,34 @@ export async function bench(): Promise<BenchRow[]> {
   for (const d of [32, 64, 128]) {
     const policy = trained(createLinUcbPolicy, d, ['acq-0'], ctxs);
     const model = policy.store.models.get('acq-0')!;
-    const m = await measure(`refactor ${d}`, () => policy.store.refactor(model), { iterations: d === 128 ? 200 : 1000, rounds: 5 });
-    rows.push({ group: 'linear', name: `refactor one route d=${d}`, value: m.nsPerOp / 1000, unit: 'us/op', note: `every ${policy.params().refactorEvery} updates of a route` });
+    const m = await measure(`refactor ${d}`, () => policy.store.refactor(model), { iterations: d === 128 ? 100 : 500, rounds: 5 });
+    rows.push({ group: 'linear', name: `refactor one route d=${d}`, value: m.nsPerOp / 1000, unit: 'us/op', note: `every ${policy.params().refactorEvery} updates of a route (sooner with forgetting)` });
+  }
+
+  // numerical drift of the Sherman–Morrison inverse without re-factorisation
+  {
+    const d = 64;
+    const store = new RidgeStore(d, { lambda: 1, discount: 1, refactorEvery: 1e9 });
+    const enc = new FeatureEncoder(paymentEncoderSpec(d));
+    const x = enc.createSparse();
+    const rng = new Rng(5);
+    for (let t = 0; t < 20_000; t++) {
+      enc.encode(ctxs[rng.int(K)]!, x);
+      store.update('r', x, rng.next() < 0.7 ? 1 : 0, 1);
+    }
+    const used = store.usedInverse('r', new Float64Array(d * d));
+    const fresh = new Float64Array(d * d);
+    spdInverse(store.exactA('r', new Float64Array(d * d)), d, fresh, new Float64Array(d * d));
+    rows.push({ group: 'linear', name: 'Sherman–Morrison drift after 20,000 updates, d=64', value: maxAbsDiff(used, fresh, d * d), unit: 'max abs err', note: 'vs fresh Cholesky inverse; entries of A^-1 are <= 1' });
+  }
+
+  // machine speed reference: a plain 64 x 64 matrix product, per multiply-add (to compare runs across machines)
+  {
+    const d = 64;
+    const a = new Float64Array(d * d).map((_, i) => (i % 7) * 0.1);
+    const o = new Float64Array(d * d);
+    const m = await measure('matmul', () => matMul(a, a, d, o), { iterations: 200, rounds: 5 });
+    rows.push({ group: 'machine', name: 'plain JS matmul 64x64, per multiply-add', value: m.nsPerOp / (d * d * d), unit: 'ns', note: 'machine-speed reference: compare runs across machines and load' });
   }
   return rows;
 }

@@ -34,7 +34,7 @@ function fieldOf(fn: () => unknown): string {
 describe('LinUCB params', () => {
   it('has documented defaults', () => {
     const p = createLinUcbPolicy().params();
-    expect({ ...p, features: undefined }).toEqual({ alpha: 0.5, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 100, dimension: 64, hashing: 'signed', features: undefined });
+    expect({ ...p, features: undefined }).toEqual({ alpha: 0.5, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 1000, dimension: 64, hashing: 'signed', features: undefined });
     expect(p.features).toEqual(JSON.parse(JSON.stringify(PAYMENT_FEATURES)));
   });
 
