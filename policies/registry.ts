@@ -1,6 +1,7 @@
 import { UnknownPolicyError } from './errors.ts';
 import type { Policy, PolicyFactory } from './core/policy.ts';
 import { createRandomPolicy } from './baselines/random.ts';
+import { createLinTsPolicy, createLinUcbPolicy } from './linear/index.ts';
 
 /**
  * Policy name -> factory. The service (ROUTE_POLICY / RETRY_POLICY), the simulator and the tests all build
@@ -8,6 +9,8 @@ import { createRandomPolicy } from './baselines/random.ts';
  */
 const FACTORIES: ReadonlyMap<string, PolicyFactory> = new Map<string, PolicyFactory>([
   ['random', createRandomPolicy],
+  ['linucb', createLinUcbPolicy],
+  ['lints', createLinTsPolicy],
 ]);
 
 export const POLICY_NAMES: readonly string[] = [...FACTORIES.keys()];
