@@ -141,7 +141,7 @@ const ALL_NETWORKS: readonly CardNetwork[] = ['visa', 'mastercard', 'amex', 'dis
 export const ACQUIRERS: readonly AcquirerSpec[] = [
   {
     id: 'acq-eu', region: 'EU', networks: ['visa', 'mastercard'],
-    base: 2.4, domestic: 0.8, crossBorder: -0.3,
+    base: 2.3, domestic: 1.2, crossBorder: -0.5,
     network: { visa: 0.1, mastercard: 0.15 }, cardType: { debit: 0.2 }, amountSlope: -0.1,
     risk: { low: 0.1, medium: 0, high: -0.5 }, channel: { recurring: 0.1, moto: -0.3 },
     threeDS: 0.5, sca: -0.3,
@@ -149,7 +149,7 @@ export const ACQUIRERS: readonly AcquirerSpec[] = [
   },
   {
     id: 'acq-na', region: 'NA', networks: ['visa', 'mastercard', 'amex', 'discover'],
-    base: 2.5, domestic: 0.7, crossBorder: -0.25,
+    base: 2.4, domestic: 1.1, crossBorder: -0.45,
     network: { amex: 0.2, discover: 0.3 }, cardType: { debit: -0.2, credit: 0.1 }, amountSlope: -0.1,
     risk: { low: 0.1, medium: 0, high: -0.3 }, channel: { recurring: 0.35, pos: 0.1 },
     threeDS: 0.2, sca: -0.8,
@@ -157,7 +157,7 @@ export const ACQUIRERS: readonly AcquirerSpec[] = [
   },
   {
     id: 'acq-apac', region: 'APAC', networks: ['visa', 'mastercard', 'amex', 'jcb', 'unionpay'],
-    base: 2.3, domestic: 0.8, crossBorder: -0.3,
+    base: 2.2, domestic: 1.2, crossBorder: -0.5,
     network: { jcb: 0.4, unionpay: 0.5 }, cardType: { prepaid: -0.2 }, amountSlope: -0.15,
     risk: { low: 0.1, medium: 0, high: -0.4 }, channel: { pos: 0.2, recurring: -0.2 },
     threeDS: 0.3, sca: -0.7,
