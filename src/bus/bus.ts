@@ -25,6 +25,8 @@ export interface ConsumerSpec {
   readonly ackWaitMs: number;
   /** At most this many delivered-but-unacknowledged messages. */
   readonly maxAckPending: number;
+  /** If the server lost the consumer (restarted without its state), recreate it from this sequence. */
+  readonly resumeFrom?: () => number;
 }
 
 export interface BusMessage {

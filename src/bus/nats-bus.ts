@@ -149,22 +149,36 @@ export class NatsBus implements Bus {
     } catch {
       // not there yet
     }
-    await jsm.consumers.add(spec.stream, {
+    await this.addConsumer(spec, spec.startSeq);
+    return new NatsConsumer(this, spec, handler);
+  }
+
+  private async addConsumer(spec: ConsumerSpec, startSeq: number): Promise<void> {
+    await this.manager().consumers.add(spec.stream, {
       durable_name: spec.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: spec.startSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
-      ...(spec.startSeq > 1 ? { opt_start_seq: spec.startSeq } : {}),
+      deliver_policy: startSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
+      ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
       ack_wait: nanos(spec.ackWaitMs),
       max_ack_pending: spec.maxAckPending,
     });
-    return new NatsConsumer(this, spec, handler);
+  }
+
+  /** @internal the consumer is gone from the server (restarted without state): recreate it where we are. */
+  async ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    const jsm = this.manager();
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+    } catch {
+      await this.addConsumer(spec, spec.resumeFrom?.() ?? spec.startSeq);
+    }
   }
 
   /** @internal used by NatsConsumer */
   async openMessages(spec: ConsumerSpec): Promise<ConsumerMessages> {
     if (!this.js) throw new DependencyUnavailableError('nats', 'not connected');
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending) });
+    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending), abort_on_missing_resource: true });
   }
 
   async deleteStream(stream: string): Promise<void> {
@@ -227,7 +241,14 @@ class NatsConsumer implements ConsumerHandle {
       } catch {
         // connection lost or consumer missing: retry below
       }
-      if (this.running) await new Promise((r) => setTimeout(r, 500));
+      if (this.running) {
+        await new Promise((r) => setTimeout(r, 500));
+        try {
+          await this.bus.ensureConsumer(this.spec);
+        } catch {
+          // not connected yet
+        }
+      }
     }
   }
 

@@ -117,7 +117,7 @@ export class Learner {
     this.detail = undefined;
     const consumer = await this.retry('create consumer', () =>
       bus.consume(
-        { stream: this.outcomeStream, durable: names.durable, startSeq: state.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000 },
+        { stream: this.outcomeStream, durable: names.durable, startSeq: state.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000, resumeFrom: () => state.seq + 1 },
         this.deps.applier.handle,
       ),
     );
