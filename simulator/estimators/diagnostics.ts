@@ -7,7 +7,9 @@
  * - effective sample size ESS = (sum w)^2 / sum w^2 (Kong 1992): how many rows the IPS estimate effectively
  *   rests on; a small fraction of n means a few rows decide the estimate;
  * - support gaps: the target's mean probability mass on actions the logger never chose anywhere in the log
- *   (`unexplored`), on actions never chosen in the row's context bucket (`unexploredInContext`), and, when
+ *   (`unexplored`), on actions never chosen in the row's context bucket (`unexploredInContext`; counted only
+ *   in buckets with at least 5 rows per candidate, where an exploring logger would have shown every action,
+ *   so small buckets do not raise false alarms), and, when
  *   the log records the logger's full distribution (decision log), on actions it gave probability 0
  *   (`zeroLoggingProbability`, exact). None of the estimators can see rewards there: IPS-type estimates
  *   silently lose that mass, DM extrapolates.

@@ -21,7 +21,7 @@ import { EmpiricalPropensity } from '../logs/empirical-propensity.ts';
 import { defaultEncoderSpec } from '../logs/encoder-spec.ts';
 import { readLog } from '../logs/index.ts';
 import type { BadRow, LogFormat, LoggedRow, ReadSummary } from '../logs/row.ts';
-import { createTarget } from '../target/index.ts';
+import { createTarget, type TargetPolicy } from '../target/index.ts';
 import { RowBatch } from './batch.ts';
 import { BootstrapAccumulator, DEFAULT_BOOTSTRAP_REPLICATES, type Estimate } from './bootstrap.ts';
 import { DEFAULT_CLIP } from './clipped-ips.ts';
@@ -34,8 +34,8 @@ import { DEFAULT_SWITCH_TAU } from './switch-dr.ts';
 export interface OpeOptions {
   readonly file: string;
   readonly format: LogFormat;
-  /** `uniform` or a route policy name. */
-  readonly target: string;
+  /** `uniform`, a route policy name, or a ready TargetPolicy (e.g. empiricalTargetFromLog). */
+  readonly target: string | TargetPolicy;
   readonly targetParams?: { readonly [key: string]: unknown };
   readonly snapshot?: PolicySnapshot;
   /** Rows at the start of the log used to train a learning target and not evaluated (default 0). */
@@ -101,7 +101,7 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
   const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP_REPLICATES;
   if (!Number.isInteger(trainRows) || trainRows < 0) throw new InvalidArgumentError('--train-rows', `must be an integer >= 0, got ${trainRows}`);
   const estimators = defaultEstimators({ clip, switchTau });
-  const target = createTarget(options.target, {
+  const target = typeof options.target !== 'string' ? options.target : createTarget(options.target, {
     seed,
     ...(options.targetParams ? { params: options.targetParams } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
@@ -195,6 +195,9 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
       const i = batch.size;
       const base = i * k;
       const bucket = frequencies.bucketOf(row.context);
+      // a context bucket is only evidence of a gap when it holds enough rows to have seen every action of a
+      // logger that explores (5 rows per candidate: a 1/n action is missed with probability about e^-5)
+      const denseBucket = frequencies.rowsIn(bucket) >= 5 * n;
       let unexplored = 0;
       let unexploredInContext = 0;
       let exact = row.loggingProbabilities ? 0 : Number.NaN;
@@ -211,7 +214,7 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
         }
         if (p > 0) {
           if (frequencies.countAll(c) === 0) unexplored += p;
-          if (frequencies.countIn(bucket, c) === 0) unexploredInContext += p;
+          if (denseBucket && frequencies.countIn(bucket, c) === 0) unexploredInContext += p;
           if (row.loggingProbabilities && row.loggingProbabilities[j] === 0) exact += p;
         }
       }

@@ -83,6 +83,11 @@ export class EmpiricalPropensity {
     return i === undefined ? 0 : this.counts[bucket * this.capacity + i]!;
   }
 
+  /** Rows logged in `bucket`. */
+  rowsIn(bucket: number): number {
+    return this.bucketRows[bucket]!;
+  }
+
   /** Times `action` was logged anywhere. */
   countAll(action: string): number {
     const i = this.actionIndex.get(action);

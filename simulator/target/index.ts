@@ -10,6 +10,7 @@ export type { TargetPolicy } from './target-policy.ts';
 export { uniformTarget } from './uniform.ts';
 export { routePolicyTarget } from './route-policy.ts';
 export { parseSnapshot } from './snapshot.ts';
+export { empiricalTargetFromLog } from './empirical.ts';
 
 export interface TargetOptions {
   readonly seed: number;
@@ -20,10 +21,12 @@ export interface TargetOptions {
 
 /** Names accepted by --target. */
 export function targetNames(): string[] {
-  return ['uniform', ...POLICY_NAMES];
+  return ['uniform', 'empirical', ...POLICY_NAMES];
 }
 
+/** Build a target by name (`empirical` needs a log: use empiricalTargetFromLog and pass it as a policy). */
 export function createTarget(name: string, options: TargetOptions): TargetPolicy {
+  if (name === 'empirical') throw new InvalidArgumentError('--target', 'empirical needs --target-log FILE (the log whose action frequencies define it)');
   if (name === 'uniform') {
     if (options.snapshot || (options.params && Object.keys(options.params).length > 0)) {
       throw new InvalidArgumentError('--target', 'uniform takes no params or snapshot');

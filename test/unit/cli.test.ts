@@ -98,7 +98,7 @@ describe('router-sim ope', () => {
     const r = await run(['ope', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--log LOG/);
-    expect(r.stdout).toMatch(/targets: uniform, random/);
+    expect(r.stdout).toMatch(/targets: uniform, empirical, random/);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   switchDr,
   type Estimator,
 } from '../../simulator/estimators/index.ts';
+import { empiricalTargetFromLog } from '../../simulator/target/index.ts';
 import { LOGGING, MEANS, SEGMENT_P, UNIFORM3, tempDir, trueValue, worldCsv } from './ope-fixtures.ts';
 
 /** Four rows, two actions, numbers exact in binary so the hand computations are exact. */
@@ -226,6 +227,27 @@ describe('evaluateOffPolicy end to end (CSV log, cross-fitted ridge)', () => {
     expect(r.diagnostics.supportGap.unexplored).toBeCloseTo(1 / 3, 10);
     expect(r.diagnostics.weights.mean).toBeLessThan(0.8);
     expect(r.diagnostics.warnings.join('\n')).toMatch(/never chose/);
+  });
+
+  it('empirical target: the policy behind another log, estimated on a uniform log, is within 3 standard errors of its true value', async () => {
+    const skewed = tmp.file('skewed-target.csv', worldCsv(20_000, 3));
+    const uniform = tmp.file('uniform-log.csv', worldCsv(20_000, 4, { logging: UNIFORM3 }));
+    const target = await empiricalTargetFromLog(skewed, 'csv', ['segment']);
+    // the target is the skewed log's smoothed frequencies (close to LOGGING): its exact value in the world
+    const out = new Float64Array(3);
+    const dist = ['eu', 'us', 'apac'].map((segment) => {
+      target.distribution({ index: 0, line: 0, key: '', context: { segment }, candidates: null, action: '', reward: 0, propensity: 1, loggingProbabilities: null, feeMinor: 0 }, ['acq-a', 'acq-b', 'acq-c'], out);
+      return Array.from(out);
+    });
+    expect(dist[0]![0]).toBeCloseTo(LOGGING[0]![0]!, 1);
+    const truth = trueValue(dist);
+    const r = await evaluateOffPolicy({ file: uniform, format: 'csv', target, seed: 2, bootstrap: 200 });
+    expect(r.diagnostics.target.name).toBe('empirical');
+    for (const name of ['ips', 'snips', 'dr']) {
+      const e = r.estimates[name]!;
+      const se = (e.ci95[1] - e.ci95[0]) / (2 * 1.96);
+      expect([name, Math.abs(e.value - truth) < 3 * se]).toEqual([name, true]);
+    }
   });
 
   it('same seed, same output', async () => {

@@ -12,7 +12,7 @@ import { parseLogFormat } from '../../logs/index.ts';
 import { parseEncoderSpec } from '../../../policies/features/spec.ts';
 import { InvalidArgumentError } from '../../../policies/errors.ts';
 import { formatInterval, formatNumber, formatPercent, renderTable } from '../../report/table.ts';
-import { parseSnapshot, targetNames } from '../../target/index.ts';
+import { empiricalTargetFromLog, parseSnapshot, targetNames, type TargetPolicy } from '../../target/index.ts';
 import {
   type CliIo,
   type OptionSpec,
@@ -43,6 +43,9 @@ export const OPE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   ridge: { kind: 'string', help: 'ridge penalty of the reward model (default 1)' },
   'train-rows': { kind: 'string', help: 'train a learning target on the first N rows, evaluate on the rest (default 0)' },
   params: { kind: 'string', help: 'target policy params as JSON (or @FILE)' },
+  'target-log': { kind: 'string', help: 'with --target empirical: the log whose action frequencies define the target' },
+  'target-format': { kind: 'string', help: 'format of --target-log (default: --format)' },
+  'target-fields': { kind: 'string', help: 'with --target empirical: context fields the frequencies condition on (default: position for obd, none otherwise)' },
   snapshot: { kind: 'string', help: 'start the target from this policy snapshot (JSON file)' },
   'propensity-fields': { kind: 'string', help: 'context fields bucketing estimated propensities (default: categorical fields)' },
   features: { kind: 'string', help: 'reward-model feature spec (JSON EncoderSpec file)' },
@@ -71,6 +74,13 @@ export async function runOpe(argv: readonly string[], io: CliIo): Promise<number
     throw new InvalidArgumentError('--features', (e as Error).message);
   }
   const quiet = flag(o, 'quiet');
+  let targetPolicy: TargetPolicy | string = target;
+  const targetLog = optionalString(o, 'target-log');
+  if (target === 'empirical') {
+    if (targetLog === undefined) throw new InvalidArgumentError('--target-log', 'is required with --target empirical');
+    const targetFormat = parseLogFormat(optionalString(o, 'target-format') ?? format);
+    targetPolicy = await empiricalTargetFromLog(targetLog, targetFormat, listOption(o, 'target-fields') ?? (targetFormat === 'obd' ? ['position'] : []));
+  } else if (targetLog !== undefined) throw new InvalidArgumentError('--target-log', 'only with --target empirical');
   const fit = fileProgress(io, `ope ${target}: pass 1/2 (fit reward model)`, quiet);
   const est = fileProgress(io, `ope ${target}: pass 2/2 (estimate)`, quiet);
   let badShown = 0;
@@ -79,7 +89,7 @@ export async function runOpe(argv: readonly string[], io: CliIo): Promise<number
     report = await evaluateOffPolicy({
       file,
       format,
-      target,
+      target: targetPolicy,
       seed: seedOption(o),
       bootstrap: numberOption(o, 'bootstrap', 200, 0, 100_000, true),
       clip: numberOption(o, 'clip', 20, Number.MIN_VALUE, Number.MAX_VALUE),
