@@ -71,6 +71,9 @@ export interface PolicySummary {
   readonly netRevenuePerTxEur: Spread;
   readonly feesPerTxEur: Spread;
   readonly meanLatencyMs: Spread;
+  /** Outcomes applied through policy.update, and outcomes still in flight when the run ended. */
+  readonly updatesApplied: Spread;
+  readonly pendingAtEnd: Spread;
   /** Share of decisions per route, averaged over seeds. */
   readonly routeShares: { readonly [route: string]: number };
   readonly calibration: RouteCalibration | null;
@@ -201,6 +204,8 @@ function summarise(label: string, runs: readonly PolicyRun[]): PolicySummary {
     netRevenuePerTxEur: spreadOf(runs.map((r) => r.netRevenueEur / r.n)),
     feesPerTxEur: spreadOf(runs.map((r) => r.feesEur / r.n)),
     meanLatencyMs: spreadOf(runs.map((r) => r.latencyMsTotal / r.n)),
+    updatesApplied: spreadOf(runs.map((r) => r.updates)),
+    pendingAtEnd: spreadOf(runs.map((r) => r.pendingAtEnd)),
     routeShares: Object.fromEntries(Object.entries(shares).sort(([a], [b]) => (a < b ? -1 : 1))),
     calibration,
     curves: {
