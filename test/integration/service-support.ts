@@ -137,10 +137,13 @@ export interface RouterProcess {
   kill9(): Promise<void>;
 }
 
-/** `tsx src/main.ts` with the given environment; resolves once /healthz answers. */
+/**
+ * `src/main.ts` with the given environment, as ONE node process (tsx as a loader, not the tsx CLI, which
+ * would run the server in a grandchild that SIGKILL does not reach); resolves once /healthz answers.
+ */
 export async function startRouterProcess(env: Record<string, string>): Promise<RouterProcess> {
   const port = Number(env['PORT']);
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
