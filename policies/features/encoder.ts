@@ -6,7 +6,8 @@
  * Layout: slots [0, denseCount) hold the dense features in spec order; slots [denseCount, dimension) are
  * the hashed region, where a categorical value (or cross, or hashed numeric) lands on
  * denseCount + (hash mod hashedSlots) with value +1 / -1 (signed hashing) or +1. Two hashed features that
- * collide in one context are summed into one entry, so indices are unique.
+ * collide in one context are summed into one entry, so indices are unique; they are emitted in ascending
+ * order.
  */
 import type { Context, ContextValue } from '../core/context.ts';
 import { type EncoderSpec, type FeatureSpec, denseSlots, featureName, hashedEntries, parseEncoderSpec } from './spec.ts';
@@ -187,6 +188,21 @@ export class FeatureEncoder {
     }
     // reset the collision map for the next call
     for (let k = 0; k < nnz; k++) pos[idx[k]!] = -1;
+    // ascending indices (insertion sort: the dense prefix is already in order, ~12 hashed entries follow):
+    // the policies' quadratic forms then read only the upper triangle without a data-dependent branch
+    for (let k = 1; k < nnz; k++) {
+      const ik = idx[k]!;
+      if (ik > idx[k - 1]!) continue;
+      const vk = val[k]!;
+      let j = k - 1;
+      while (j >= 0 && idx[j]! > ik) {
+        idx[j + 1] = idx[j]!;
+        val[j + 1] = val[j]!;
+        j--;
+      }
+      idx[j + 1] = ik;
+      val[j + 1] = vk;
+    }
     out.nnz = nnz;
   }
 

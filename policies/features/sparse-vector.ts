@@ -1,6 +1,7 @@
 /**
  * A sparse vector in preallocated buffers: the first `nnz` entries of `indices` / `values` are the
- * non-zero slots (indices unique, in no particular order). Reused across calls: encoding into it
+ * non-zero slots (indices unique; the encoder emits them in ascending order, the linear algebra accepts
+ * any order). Reused across calls: encoding into it
  * allocates nothing.
  */
 export class SparseVector {
