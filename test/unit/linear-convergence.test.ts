@@ -143,8 +143,8 @@ describe.each(policies)('%s on a contextual world', (_name, make) => {
       pre.push(bestRate(t, 1000, changeAt));
       adapt.push(eventsToAdapt(t, changeAt));
       postDE.push(bestRate(t, changeAt + 500, 2500, 'DE'));
-      slow.push(eventsToAdapt(simulate(make({ discount: 1 }), 2500, seed, changeAt), changeAt));
     }
+    for (const seed of SEEDS.slice(0, 2)) slow.push(eventsToAdapt(simulate(make({ discount: 1 }), 2500, seed, changeAt), changeAt));
     // every seed: acq-a loses the majority of DE traffic within 300 events (~100 DE contexts)
     for (const a of adapt) expect(a).toBeLessThanOrEqual(300);
     // afterwards DE goes to the new best route (acq-b) most of the time
@@ -152,6 +152,6 @@ describe.each(policies)('%s on a contextual world', (_name, make) => {
     // the price of forgetting: more exploration before the change, but still mostly the best route
     expect(mean(pre)).toBeGreaterThanOrEqual(0.7);
     // without forgetting the stationary model (~500 DE observations of acq-a at 85%) is much slower
-    expect(median(slow)).toBeGreaterThan(2 * median(adapt));
+    expect(Math.min(...slow)).toBeGreaterThan(2 * median(adapt));
   });
 });
