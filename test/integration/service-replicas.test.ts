@@ -97,6 +97,20 @@ it(`two replicas (${POLICY}) converge; a SIGKILLed one restarts to the exact sta
   const first = JSON.parse(await converged(a, b));
   expect(first.snapshot.observations).toBe(120);
 
+  // an admin change made on one replica reaches the other (through the stream) and survives its restart
+  const listed = (await (await fetch(`${a.url}/v1/policies`, { headers: auth })).json()) as { policies: { name: string; params: Record<string, unknown> }[] };
+  const params = listed.policies[0]!.params;
+  const knob = ['alpha', 'v', 'epsilon', 'floor'].find((k) => typeof params[k] === 'number');
+  let tuned: number | undefined;
+  if (knob) {
+    tuned = (params[knob] as number) * 0.9;
+    const res = await fetch(`${a.url}/v1/policies/${POLICY}`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ [knob]: tuned }) });
+    expect(res.status).toBe(200);
+    await converged(a, b);
+    const onB = (await (await fetch(`${b.url}/v1/policies`, { headers: auth })).json()) as { policies: { params: Record<string, unknown> }[] };
+    expect(onB.policies[0]!.params[knob]).toBe(tuned);
+  }
+
   // kill -9 one replica; outcomes keep coming (for decisions of the other)
   await b.kill9();
   procs.splice(procs.indexOf(b), 1);
@@ -108,6 +122,7 @@ it(`two replicas (${POLICY}) converge; a SIGKILLed one restarts to the exact sta
   const b2 = await startReplica('b', pb);
   const after = JSON.parse(await converged(a, b2));
   expect(after.snapshot.observations).toBe(160);
+  if (knob) expect(after.snapshot.params[knob]).toBe(tuned);
 
   // SIGTERM: drains, final snapshot at the last sequence, exit code 0
   const head = await streamHead();
