@@ -47,7 +47,7 @@ function parseArgs(argv: readonly string[]): { scenario: string; n: number; batc
   return out;
 }
 
-async function runPolicy(policy: string, args: ReturnType<typeof parseArgs>): Promise<TrafficTotals & { seconds: number; observations: number }> {
+async function runPolicy(policy: string, args: ReturnType<typeof parseArgs>): Promise<TrafficTotals & { seconds: number; observations: number; decisionUs: number }> {
   const world = createWorld(args.scenario, { horizon: args.n });
   const router = await createRouter(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ROUTE_POLICY: policy, ROUTER_SEED: String(args.seed) }));
   await router.startLearning();
@@ -70,17 +70,21 @@ async function runPolicy(policy: string, args: ReturnType<typeof parseArgs>): Pr
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const observations = router.state.policy.observations;
+  // the router's own time per decision (router_decision_duration_seconds): sum / count
+  const hist = (await router.metrics.decisionDuration.get()).values;
+  const sum = hist.find((v) => v.metricName === 'router_decision_duration_seconds_sum')?.value ?? NaN;
+  const count = hist.find((v) => v.metricName === 'router_decision_duration_seconds_count')?.value ?? NaN;
   await router.close();
-  return { ...totals, seconds, observations };
+  return { ...totals, seconds, observations, decisionUs: (1e6 * sum) / count };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rule = createWorld(args.scenario, { horizon: args.n }).bestStaticRoute();
-  const rows: { policy: string; share: number; served: number; static: number; oracle: number; realised: number; observations: number; seconds: number }[] = [];
+  const rows: { policy: string; share: number; served: number; static: number; oracle: number; realised: number; observations: number; decisionUs: number; seconds: number }[] = [];
   for (const policy of args.policies) {
     const t = await runPolicy(policy, args);
-    rows.push({ policy, share: gapShare(t), served: t.served / t.n, static: t.static / t.n, oracle: t.oracle / t.n, realised: t.approvals / t.n, observations: t.observations, seconds: t.seconds });
+    rows.push({ policy, share: gapShare(t), served: t.served / t.n, static: t.static / t.n, oracle: t.oracle / t.n, realised: t.approvals / t.n, observations: t.observations, decisionUs: t.decisionUs, seconds: t.seconds });
   }
   if (args.json) {
     process.stdout.write(JSON.stringify({ scenario: args.scenario, n: args.n, batch: args.batch, seed: args.seed, staticPriority: rule.priority, rows }, null, 2) + '\n');
@@ -98,12 +102,13 @@ async function main(): Promise<void> {
     { header: 'oracle', align: 'right' as const },
     { header: 'realised approval', align: 'right' as const },
     { header: 'outcomes learned', align: 'right' as const },
+    { header: 'router µs/decision', align: 'right' as const },
     { header: 'seconds', align: 'right' as const },
   ];
   process.stdout.write(
     renderTable(
       columns,
-      rows.map((r) => [r.policy, formatPercent(r.share, 1), formatPercent(r.served), formatPercent(r.static), formatPercent(r.oracle), formatPercent(r.realised), r.observations, r.seconds.toFixed(1)]),
+      rows.map((r) => [r.policy, formatPercent(r.share, 1), formatPercent(r.served), formatPercent(r.static), formatPercent(r.oracle), formatPercent(r.realised), r.observations, r.decisionUs.toFixed(0), r.seconds.toFixed(1)]),
       args.markdown ? { style: 'markdown' } : {},
     ) + '\n',
   );
