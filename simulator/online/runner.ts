@@ -22,7 +22,7 @@ import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import type { Policy } from '../../policies/core/policy.ts';
 import { Rng } from '../../policies/core/rng.ts';
-import { InvalidConfigError } from '../../policies/errors.ts';
+import { InvalidCandidatesError, InvalidConfigError } from '../../policies/errors.ts';
 import { RouteCalibrationAccumulator } from '../calibration/index.ts';
 import { createNoopProgress } from '../report/progress.ts';
 import type { Progress } from '../report/progress.ts';
@@ -174,6 +174,7 @@ export function runSeed(world: World, policies: readonly Policy[], seed: number,
   for (let t = 0; t < n; t++) {
     worldRng.reseed(seed, `ctx:${t}`);
     const { context, candidates } = world.transactionAt(t, worldRng);
+    if (candidates.length > truth.length) throw new InvalidCandidatesError(`${candidates.length} candidates at t=${t}, at most ${truth.length}`);
     let pOracle = 0;
     for (let i = 0; i < candidates.length; i++) {
       const p = world.approvalProbability(context, candidates[i]!, t);
