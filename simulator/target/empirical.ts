@@ -12,9 +12,14 @@ import { readLog } from '../logs/index.ts';
 import type { LogFormat } from '../logs/row.ts';
 import type { TargetPolicy } from './target-policy.ts';
 
-export async function empiricalTargetFromLog(file: string, format: LogFormat, fields: readonly string[]): Promise<TargetPolicy> {
+export async function empiricalTargetFromLog(
+  file: string,
+  format: LogFormat,
+  fields: readonly string[],
+  onBytes?: (bytesRead: number, totalBytes: number) => void,
+): Promise<TargetPolicy> {
   const freq = new EmpiricalPropensity({ fields, minBucketRows: 30 });
-  const summary = await readLog(file, format, (row) => freq.observe(row.context, row.action));
+  const summary = await readLog(file, format, (row) => freq.observe(row.context, row.action), onBytes ? { onBytes } : {});
   return {
     name: 'empirical',
     description: `empirical: action frequencies of ${file} (${summary.rows.toLocaleString('en-US')} rows) per ${fields.length ? fields.join(' x ') : 'log'}`,

@@ -127,7 +127,7 @@ describe('estimator properties (every input)', () => {
         };
         const first = run();
         expect(run()).toBe(first);
-        for (const e of Object.values(JSON.parse(first) as Record<string, { ci95: (number | null)[] }>)) {
+        for (const e of Object.values(JSON.parse(first) as Record<string, { ci95: [number | null, number | null] }>)) {
           const [lo, hi] = e.ci95;
           if (lo !== null && hi !== null) expect(lo).toBeLessThanOrEqual(hi);
         }

@@ -82,6 +82,18 @@ describe('router-sim ope', () => {
     expect(r.stderr).toMatch(/INVALID_LOG: .*missing\.csv: cannot read: ENOENT/);
   });
 
+  it('--target empirical evaluates the policy behind another log (--target-log, --target-fields)', async () => {
+    const target = tmp.file('target-log.csv', worldCsv(3000, 6));
+    const log = tmp.file('uniform-log.csv', worldCsv(3000, 7, { logging: [[1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]] }));
+    const r = await run(['ope', '--log', log, '--format', 'csv', '--target', 'empirical', '--target-log', target, '--target-fields', 'segment', '--json', '--bootstrap', '10']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { diagnostics: { target: { name: string; description: string } } };
+    expect(report.diagnostics.target.name).toBe('empirical');
+    expect(report.diagnostics.target.description).toMatch(/target-log\.csv \(3,000 rows\) per segment/);
+    expect(await run(['ope', '--log', log, '--format', 'csv', '--target', 'empirical'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--target-log: is required/) });
+    expect(await run(['ope', '--log', log, '--format', 'csv', '--target', 'uniform', '--target-log', target])).toMatchObject({ code: 2 });
+  });
+
   it('--html writes a self-contained report with the interval plot', async () => {
     const file = tmp.file('w-html.csv', worldCsv(2000, 5));
     const html = `${tmp.dir}/ope.html`;

@@ -79,7 +79,12 @@ export async function runOpe(argv: readonly string[], io: CliIo): Promise<number
   if (target === 'empirical') {
     if (targetLog === undefined) throw new InvalidArgumentError('--target-log', 'is required with --target empirical');
     const targetFormat = parseLogFormat(optionalString(o, 'target-format') ?? format);
-    targetPolicy = await empiricalTargetFromLog(targetLog, targetFormat, listOption(o, 'target-fields') ?? (targetFormat === 'obd' ? ['position'] : []));
+    const pre = fileProgress(io, 'ope empirical: reading --target-log', quiet);
+    try {
+      targetPolicy = await empiricalTargetFromLog(targetLog, targetFormat, listOption(o, 'target-fields') ?? (targetFormat === 'obd' ? ['position'] : []), pre.onBytes);
+    } finally {
+      pre.finish();
+    }
   } else if (targetLog !== undefined) throw new InvalidArgumentError('--target-log', 'only with --target empirical');
   const fit = fileProgress(io, `ope ${target}: pass 1/2 (fit reward model)`, quiet);
   const est = fileProgress(io, `ope ${target}: pass 2/2 (estimate)`, quiet);

@@ -33,7 +33,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   policy: { kind: 'string', help: 'route policy to replay (with --verify: default the log\'s)' },
   json: { kind: 'boolean', help: 'print one JSON object on stdout' },
   html: { kind: 'string', help: 'also write a self-contained HTML report to FILE (replay method)' },
-  seed: { kind: 'string', help: 'seed of the policy\'s decisions and of rejection sampling (default 1)' },
+  seed: { kind: 'string', help: 'seed of the policy\'s decisions and of rejection sampling (default 1; --verify uses the log\'s seeds)' },
   params: { kind: 'string', help: 'policy params as JSON (or @FILE)' },
   snapshot: { kind: 'string', help: 'start from this policy snapshot (JSON file)' },
   rejection: { kind: 'string', help: 'auto (default: when the logger is not uniform), on, off' },
