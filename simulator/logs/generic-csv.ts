@@ -11,7 +11,7 @@
  * | `candidates` | no | the routes that were available, separated by `|`; absent: every action seen in the log |
  * | `key` | no | key of the decision's random stream (e.g. the transaction id); absent: the row index |
  *
- * Every other column is a context field: numbers become numbers, `true`/`false` booleans, empty cells are
+ * Every other column is a context field: plain decimal numbers become numbers ("012345" stays a string), `true`/`false` booleans, empty cells are
  * absent, anything else a string (e.g. `cardNetwork`, `issuerCountry`, `amountMinor`).
  */
 import { LogFormatError } from '../../policies/errors.ts';
@@ -31,10 +31,12 @@ function parseBoolean(s: string): boolean | undefined {
   return undefined;
 }
 
+/** A plain decimal number (no leading zeros, hex, spaces or "Infinity": "012345" stays a string, as BINs must). */
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 function contextValue(raw: string): ContextValue {
   if (raw === '') return undefined;
-  const n = Number(raw);
-  if (Number.isFinite(n) && raw.trim() !== '') return n;
+  if (DECIMAL.test(raw)) return Number(raw);
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   return raw;

@@ -70,14 +70,15 @@ describe('generic CSV', () => {
   it('reads actions, rewards, propensities, fees, candidates and typed context', async () => {
     const file = tmp.file(
       'tx.csv',
-      'key,cardNetwork,amountMinor,threeDS,action,approved,propensity,fee,candidates\n' +
-        'tx-1,visa,1200,true,acq-a,true,0.5,12,acq-a|acq-b\n' +
-        'tx-2,amex,300,false,acq-b,0,,7,\n',
+      'key,cardNetwork,amountMinor,threeDS,binPrefix,action,approved,propensity,fee,candidates\n' +
+        'tx-1,visa,1200,true,012345,acq-a,true,0.5,12,acq-a|acq-b\n' +
+        'tx-2,amex,300,false,0x1F,acq-b,0,,7,\n',
     );
     const { rows, summary } = await collect(file, 'csv');
     expect(summary).toMatchObject({ rows: 2, bad: 0, actions: ['acq-a', 'acq-b'] });
     expect(rows[0]).toMatchObject({ key: 'tx-1', action: 'acq-a', reward: 1, propensity: 0.5, feeMinor: 12, candidates: ['acq-a', 'acq-b'], line: 2 });
-    expect(rows[0]!.context).toEqual({ cardNetwork: 'visa', amountMinor: 1200, threeDS: true });
+    expect(rows[0]!.context).toEqual({ cardNetwork: 'visa', amountMinor: 1200, threeDS: true, binPrefix: '012345' });
+    expect(rows[1]!.context['binPrefix']).toBe('0x1F');
     expect(rows[1]!.reward).toBe(0);
     expect(rows[1]!.propensity).toBeNaN();
     expect(rows[1]!.candidates).toBeNull();
