@@ -1,0 +1,169 @@
+/**
+ * "Same semantics": one table of cases run against both implementations of each port. The bus: the
+ * embedded bus and NATS JetStream (real server); the store: the in-memory store and Redis (real server).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus, BusMessage, ConsumerHandle } from '../../src/bus/bus.ts';
+import { EmbeddedBus } from '../../src/bus/embedded-bus.ts';
+import { NatsBus } from '../../src/bus/nats-bus.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { RedisStore } from '../../src/store/redis-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { NATS_URL, REDIS_URL, uniqueNamespace, until } from './service-support.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const buses: [string, () => Promise<Bus>][] = [
+  ['embedded', async () => new EmbeddedBus()],
+  ['nats', async () => new NatsBus({ servers: NATS_URL, name: 'adapter-test' })],
+];
+
+describe.each(buses)('bus: %s', (_kind, make) => {
+  async function setup(): Promise<{ bus: Bus; stream: string; subject: string }> {
+    const bus = await make();
+    await bus.connect();
+    const ns = uniqueNamespace();
+    const stream = `${ns.toUpperCase()}_S`;
+    const subject = `${ns}.events`;
+    cleanups.push(async () => {
+      await bus.deleteStream(stream);
+      await bus.close();
+    });
+    expect(await bus.ensureStream({ name: stream, subjects: [subject] })).toBe(stream);
+    return { bus, stream, subject };
+  }
+
+  it('publishes with increasing sequence numbers; a repeated msgId is stored once', async () => {
+    const { bus, stream, subject } = await setup();
+    expect(await bus.publish(subject, enc.encode('a'))).toBe(1);
+    expect(await bus.publish(subject, enc.encode('b'), { msgId: 'x' })).toBe(2);
+    expect(await bus.publish(subject, enc.encode('b again'), { msgId: 'x' })).toBe(2);
+    expect(await bus.lastSeq(stream)).toBe(2);
+    expect(await bus.streamOf(subject)).toBe(stream);
+    expect(await bus.ensureStream({ name: 'OTHER_NAME', subjects: [subject] })).toBe(stream); // reuses the stream capturing it
+  });
+
+  it('a durable consumer delivers in order from its start sequence, with stream sequence and time', async () => {
+    const { bus, stream, subject } = await setup();
+    for (const s of ['1', '2', '3', '4']) await bus.publish(subject, enc.encode(s));
+    const got: BusMessage[] = [];
+    const c = await bus.consume({ stream, durable: 'd1', startSeq: 2, ackWaitMs: 5000, maxAckPending: 10 }, async (m) => {
+      got.push(m);
+      m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('3 messages', () => (got.length >= 3 ? true : undefined));
+    await bus.publish(subject, enc.encode('5'));
+    await until('the new one', () => (got.length >= 4 ? true : undefined));
+    expect(got.map((m) => [m.seq, dec.decode(m.data)])).toEqual([[2, '2'], [3, '3'], [4, '4'], [5, '5']]);
+    expect(got.every((m) => m.subject === subject && m.deliveryCount === 1 && Math.abs(m.timestampMs - Date.now()) < 60_000)).toBe(true);
+  });
+
+  it('nak(delay) redelivers the message with a higher delivery count', async () => {
+    const { bus, stream, subject } = await setup();
+    await bus.publish(subject, enc.encode('retry-me'));
+    const seen: number[] = [];
+    const c = await bus.consume({ stream, durable: 'd2', startSeq: 1, ackWaitMs: 5000, maxAckPending: 10 }, async (m) => {
+      seen.push(m.deliveryCount);
+      if (m.deliveryCount < 3) m.nak(50);
+      else m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('third delivery', () => (seen.length >= 3 ? true : undefined));
+    expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('an unacknowledged message is redelivered after ackWait', async () => {
+    const { bus, stream, subject } = await setup();
+    await bus.publish(subject, enc.encode('forgotten'));
+    const seen: number[] = [];
+    const c = await bus.consume({ stream, durable: 'd3', startSeq: 1, ackWaitMs: 1000, maxAckPending: 10 }, async (m) => {
+      seen.push(m.deliveryCount);
+      if (m.deliveryCount >= 2) m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('redelivered', () => (seen.length >= 2 ? true : undefined), 10_000);
+    expect(seen.slice(0, 2)).toEqual([1, 2]);
+  });
+
+  it('recreating the durable consumer at a sequence restarts delivery there (restart from a snapshot)', async () => {
+    const { bus, stream, subject } = await setup();
+    for (const s of ['1', '2', '3']) await bus.publish(subject, enc.encode(s));
+    const first: number[] = [];
+    let c: ConsumerHandle = await bus.consume({ stream, durable: 'd4', startSeq: 1, ackWaitMs: 5000, maxAckPending: 10 }, async (m) => {
+      first.push(m.seq);
+      m.ack();
+    });
+    await until('all', () => (first.length === 3 ? true : undefined));
+    await c.stop();
+    const second: number[] = [];
+    c = await bus.consume({ stream, durable: 'd4', startSeq: 2, ackWaitMs: 5000, maxAckPending: 10 }, async (m) => {
+      second.push(m.seq);
+      m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('from 2', () => (second.length === 2 ? true : undefined));
+    expect(second).toEqual([2, 3]);
+  });
+});
+
+const stores: [string, () => Promise<Store>][] = [
+  ['memory', async () => new MemoryStore()],
+  ['redis', async () => new RedisStore({ url: REDIS_URL, prefix: `${uniqueNamespace()}:` })],
+];
+
+describe.each(stores)('store: %s', (_kind, make) => {
+  async function setup(): Promise<Store> {
+    const store = await make();
+    await store.connect();
+    await until('connected', () => (store.state() === 'connected' || store.state() === 'memory' ? true : undefined));
+    cleanups.push(async () => {
+      await store.clear();
+      await store.close();
+    });
+    return store;
+  }
+  const w = (tx: string, id: string, ttlMs = 60_000) => ({ transactionKey: tx, decisionId: id, recordJson: JSON.stringify({ id }), ttlMs });
+
+  it('claims a transaction once: the second claim gets the first decision', async () => {
+    const s = await setup();
+    expect(await s.claimDecision(w('tx-1', 'd-1'))).toBeNull();
+    expect(await s.claimDecision(w('tx-1', 'd-2'))).toBe(JSON.stringify({ id: 'd-1' }));
+    expect(await s.getDecision('d-1')).toBe(JSON.stringify({ id: 'd-1' }));
+    expect(await s.getDecision('d-2')).toBeNull();
+  });
+
+  it('decisions expire after their TTL; write-behind does not overwrite', async () => {
+    const s = await setup();
+    await s.putDecisions([w('tx-2', 'd-3', 150), w('tx-2', 'd-4', 150)]);
+    expect(await s.getDecision('d-3')).toBe(JSON.stringify({ id: 'd-3' }));
+    expect(await s.claimDecision(w('tx-2', 'd-5'))).toBe(JSON.stringify({ id: 'd-3' }));
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await s.getDecision('d-3')).toBeNull();
+    expect(await s.claimDecision(w('tx-2', 'd-6'))).toBeNull();
+  });
+
+  it('snapshots are replaced only by a later sequence (or forced)', async () => {
+    const s = await setup();
+    expect(await s.loadSnapshot('p')).toBeNull();
+    expect(await s.saveSnapshot('p', { seq: 10, json: 'ten' })).toBe(true);
+    expect(await s.saveSnapshot('p', { seq: 9, json: 'nine' })).toBe(false);
+    expect(await s.saveSnapshot('p', { seq: 10, json: 'ten again' })).toBe(false);
+    expect(await s.loadSnapshot('p')).toEqual({ seq: 10, json: 'ten' });
+    expect(await s.saveSnapshot('p', { seq: 3, json: 'reset' }, true)).toBe(true);
+    expect(await s.loadSnapshot('p')).toEqual({ seq: 3, json: 'reset' });
+  });
+
+  it('dead letters are kept once per stream sequence, newest first', async () => {
+    const s = await setup();
+    await s.addDeadLetter(5, '{"seq":5}');
+    await s.addDeadLetter(7, '{"seq":7}');
+    await s.addDeadLetter(5, '{"seq":5}'); // a second replica rejecting the same message
+    expect(await s.listDeadLetters(10)).toEqual(['{"seq":7}', '{"seq":5}']);
+  });
+});
