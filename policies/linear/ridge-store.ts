@@ -28,7 +28,7 @@
 import { InvalidStateError } from '../errors.ts';
 import type { Json } from '../core/policy.ts';
 import type { SparseVector } from '../features/sparse-vector.ts';
-import { addSparse, addSparseOuter, matMul, matVec, packUpper, sparseDot, sparseUpperQuadForm, unpackUpper } from '../linalg/dense.ts';
+import { addSparse, addSparseOuter, matMul, matVec, maxAbs, packUpper, sparseDot, sparseUpperQuadForm, unpackUpper } from '../linalg/dense.ts';
 import { choleskyInPlace, spdInverse } from '../linalg/cholesky.ts';
 import { shermanMorrisonSparseUpper } from '../linalg/sherman-morrison.ts';
 
@@ -36,8 +36,13 @@ import { shermanMorrisonSparseUpper } from '../linalg/sherman-morrison.ts';
 export const MAX_PRIOR_DEFICIT = 0.25;
 /** Below this scale the model is re-factorised (folds s into A-hat) to stay far from underflow. */
 const MIN_SCALE = 1e-100;
-/** Restore refuses a stored inverse whose product with A-hat is further than this from the identity. */
-const RESTORE_TOLERANCE = 1e-6;
+/**
+ * Restore checks |A-hat A-hat^-1 - I| and |theta - A-hat^-1 b-hat| against rounding bounds scaled by the
+ * problem (d, max |A-hat|, max |A-hat^-1|, i.e. the conditioning): RESTORE_RELATIVE is ~500 times the
+ * double-precision epsilon, so a state the store produced itself always passes and a wrong or corrupted
+ * matrix (an entry off by more than rounding) fails.
+ */
+const RESTORE_RELATIVE = 1e-13;
 
 /** One route's model. Fields are public for tests and reports; mutate only through RidgeStore. */
 export class RidgeModel {
@@ -307,17 +312,21 @@ export class RidgeStore {
       } catch (err) {
         fail(`${at}.a is not positive definite (${(err as Error).message})`);
       }
+      const cond = d * maxAbs(m.a, d * d) * maxAbs(m.ainv, d * d);
+      const tolInverse = 1e-12 + RESTORE_RELATIVE * cond;
       matMul(m.a, m.ainv, d, check);
       for (let p = 0; p < d; p++) {
         for (let q = 0; q < d; q++) {
           const err = Math.abs(check[p * d + q]! - (p === q ? 1 : 0));
-          if (!(err <= RESTORE_TOLERANCE)) fail(`${at}.ainv is not the inverse of a (|A A^-1 - I| = ${err} at [${p}][${q}])`);
+          if (!(err <= tolInverse)) fail(`${at}.ainv is not the inverse of a (|A A^-1 - I| = ${err} > ${tolInverse} at [${p}][${q}])`);
         }
       }
       matVec(m.ainv, d, m.b, tmp);
+      // theta is updated incrementally since the last re-factorisation: allow rounding per update
+      const tolTheta = 1e-12 + RESTORE_RELATIVE * cond * (1 + m.sinceRefactor) * (1 + maxAbs(tmp, d));
       for (let p = 0; p < d; p++) {
         const err = Math.abs(tmp[p]! - m.theta[p]!);
-        if (!(err <= RESTORE_TOLERANCE * (1 + Math.abs(tmp[p]!)))) fail(`${at}.theta does not match ainv b (off by ${err} at [${p}])`);
+        if (!(err <= tolTheta)) fail(`${at}.theta does not match ainv b (off by ${err} > ${tolTheta} at [${p}])`);
       }
       store.models.set(e.route, m);
     });

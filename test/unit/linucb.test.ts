@@ -200,6 +200,17 @@ describe('LinUCB snapshot / restore', () => {
     expect(b.predict(ctx, 'acq-b')).toBe(a.predict(ctx, 'acq-b'));
   });
 
+  it('restores its own snapshot after long, ill-conditioned runs (tiny lambda, forgetting)', () => {
+    for (const [lambda, discount, n] of [[1e-6, 1, 5000], [1e-3, 0.999, 5000], [100, 1, 2000]] as const) {
+      const a = createLinUcbPolicy({ dimension: 32, lambda, discount });
+      const rng = new Rng(1);
+      for (let i = 0; i < n; i++) a.update({ ...ctx, merchantId: `m${rng.int(3)}`, amountMinor: 1000 + rng.int(1000), threeDS: rng.next() < 0.5 }, 'acq-a', rng.next() < 0.9 ? 1 : 0, 1);
+      const b = createLinUcbPolicy();
+      expect(() => b.restore(JSON.parse(JSON.stringify(a.snapshot())))).not.toThrow();
+      expect(b.predict(ctx, 'acq-a')).toBe(a.predict(ctx, 'acq-a'));
+    }
+  });
+
   it('refuses foreign, corrupt or inconsistent snapshots and keeps its state', () => {
     const a = trained();
     const good = a.snapshot();
