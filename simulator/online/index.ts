@@ -23,3 +23,5 @@ export type { Spread } from './spread.ts';
 export { OutcomeQueue } from './outcome-queue.ts';
 export { decisionIdOf, decisionRecord, outcomeRecord } from './decision-log-writer.ts';
 export type { DecisionLogSink } from './decision-log-writer.ts';
+export { groundTruthValue } from './policy-value.ts';
+export type { PolicyValue } from './policy-value.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../policies/core/policy.ts';
 import { createRandomPolicy } from '../../policies/baselines/random.ts';
 import { InvalidConfigError, UnknownPolicyError } from '../../policies/errors.ts';
-import { createReferencePolicy, OutcomeQueue, runExperiment, runSeed, spreadOf } from '../../simulator/online/index.ts';
+import { createReferencePolicy, groundTruthValue, OutcomeQueue, runExperiment, runSeed, spreadOf } from '../../simulator/online/index.ts';
 import { createWorld } from '../../simulator/worlds/index.ts';
 
 /** A spy that records the time (decision count) at which each update arrives. */
@@ -156,6 +156,23 @@ describe('online runner', () => {
     const t0 = performance.now();
     runExperiment({ scenario: 'stable', n: 20_000, policies: ['random', 'best-static', 'oracle', { name: 'random', label: 'random-2' }] });
     expect(performance.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe('ground-truth value of a fixed policy', () => {
+  it('random = mean over candidates, oracle = the oracle value; matches the on-policy run in expectation', () => {
+    const world = createWorld('stable', { horizon: 3000 });
+    const random = groundTruthValue(world, createRandomPolicy(), { n: 3000, seed: 4 });
+    const oracle = groundTruthValue(world, createReferencePolicy('oracle', world), { n: 3000, seed: 4 });
+    expect(oracle.value).toBeCloseTo(oracle.oracleValue, 12);
+    expect(random.oracleValue).toBe(oracle.oracleValue);
+    expect(random.value).toBeLessThan(oracle.value - 0.02);
+    expect(random.standardError).toBeGreaterThan(0);
+    // the on-policy run of the same (non-learning) policy over the same payments has the same expectation
+    const [run] = runSeed(world, [createRandomPolicy()], 4, { n: 3000 });
+    expect(Math.abs(run!.expectedApprovals / 3000 - random.value)).toBeLessThan(0.01);
+    expect(run!.oracleExpectedApprovals / 3000).toBeCloseTo(random.oracleValue, 12);
+    expect(() => groundTruthValue(world, createRandomPolicy(), { n: 0, seed: 1 })).toThrow(/^n: /);
   });
 });
 

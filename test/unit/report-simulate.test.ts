@@ -72,6 +72,19 @@ describe('router-sim simulate', () => {
     expect(s.err()).toContain(`written to ${file}`);
   });
 
+  it('--frozen prints each policy\'s exact ground-truth value without learning', async () => {
+    const s = io();
+    expect(await runSimulate(['--scenario', 'stable', '--policy', 'random', '--n', '1000', '--seeds', '2', '--frozen', '--json', '--quiet'], s)).toBe(0);
+    const j = JSON.parse(s.out());
+    expect(j.frozen).toBe(true);
+    const [random, oracle, best] = j.policies;
+    expect(oracle.value.mean).toBeCloseTo(oracle.oracleValue.mean, 12);
+    expect(random.value.mean).toBeLessThan(best.value.mean);
+    expect(best.value.mean).toBeLessThan(oracle.value.mean);
+    expect(random.value.values).toHaveLength(2);
+    await expect(runSimulate(['--scenario', 'stable', '--policy', 'random', '--frozen', '--html', 'x.html'], io())).rejects.toThrow(/--html: does not apply with --frozen/);
+  });
+
   it('bad usage: errors name the option', async () => {
     const cases: [string[], RegExp][] = [
       [['--policy', 'random'], /--scenario: is required/],

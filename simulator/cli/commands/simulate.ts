@@ -13,11 +13,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../../policies/errors.ts';
 import { isPolicyName, POLICY_NAMES } from '../../../policies/registry.ts';
-import { isReferencePolicyName, REFERENCE_POLICY_NAMES, runExperiment } from '../../online/index.ts';
+import { groundTruthValue, instantiatePolicy, isReferencePolicyName, REFERENCE_POLICY_NAMES, runExperiment, spreadOf } from '../../online/index.ts';
 import type { DecisionLogSink, ExperimentResult, PolicySpec } from '../../online/index.ts';
 import { createProgress } from '../../report/progress.ts';
 import { renderSimulationHtml, renderSimulationTable } from '../../report/simulation.ts';
-import { isScenarioName, SCENARIO_NAMES } from '../../worlds/index.ts';
+import { createWorld, isScenarioName, SCENARIO_NAMES } from '../../worlds/index.ts';
+import { renderTable } from '../../report/table.ts';
 import type { CliIo, OptionSpec } from '../args.ts';
 import { flag, jsonObjectOption, listOption, numberOption, optionalString, parseOptions, requiredString, seedOption, usage } from '../args.ts';
 
@@ -37,6 +38,7 @@ export const SIMULATE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   markdown: { kind: 'boolean', help: 'print the table as Markdown' },
   html: { kind: 'string', help: 'also write a self-contained HTML report (plots, calibration) to this file' },
   'log-out': { kind: 'string', help: 'write the first policy\'s decisions and outcomes on the first seed as a router decision log (JSONL)' },
+  frozen: { kind: 'boolean', help: 'no learning: print each policy\'s exact ground-truth expected approval on the same payments (the yardstick for ope on a --log-out log)' },
   quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
@@ -115,6 +117,30 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
   const html = optionalString(o, 'html');
   const logOut = optionalString(o, 'log-out');
   const sink = logOut === undefined ? undefined : openLogSink(logOut);
+
+  if (flag(o, 'frozen')) {
+    for (const name of ['html', 'log-out', 'batch', 'points', 'markdown']) {
+      if (o[name] !== undefined) throw new InvalidArgumentError(`--${name}`, 'does not apply with --frozen');
+    }
+    const world = createWorld(scenario, { horizon: n, marginRate, ...(meanDelay !== undefined && { meanDelay }) });
+    const seedList = Array.from({ length: seeds }, (_, i) => seed + i);
+    const bar = createProgress({ label: `simulate --frozen ${scenario}`, total: specs.length * seeds, stream: io.stderr, isTTY: io.isTTY, enabled: !flag(o, 'quiet'), unit: 'policy-seeds' });
+    const values = specs.map((spec) => {
+      const runs = seedList.map((s) => {
+        const v = groundTruthValue(world, instantiatePolicy(spec, world), { n, seed: s });
+        bar.tick();
+        return v;
+      });
+      return { policy: spec.name, value: spreadOf(runs.map((r) => r.value)), standardError: runs.map((r) => r.standardError), oracleValue: spreadOf(runs.map((r) => r.oracleValue)) };
+    });
+    bar.finish();
+    if (json) io.stdout.write(`${JSON.stringify({ scenario, n, seeds: seedList, frozen: true, policies: values })}\n`);
+    else {
+      const rows = values.map((v) => [v.policy, v.value.mean.toFixed(4), seeds > 1 ? `[${v.value.min.toFixed(4)}, ${v.value.max.toFixed(4)}]` : '', Math.max(...v.standardError).toFixed(4), v.oracleValue.mean.toFixed(4)]);
+      io.stdout.write(renderTable([{ header: 'policy' }, { header: 'expected approval', align: 'right' }, { header: 'min..max over seeds', align: 'right' }, { header: 's.e.', align: 'right' }, { header: 'oracle', align: 'right' }], rows, { title: `scenario ${scenario}: ground-truth value of each policy as it is (no learning), ${n.toLocaleString('en-US')} payments x ${seeds} seed(s) from ${seed}` }));
+    }
+    return 0;
+  }
 
   const progress = createProgress({ label: `simulate ${scenario}`, total: n * specs.length * seeds, stream: io.stderr, isTTY: io.isTTY, enabled: !flag(o, 'quiet'), unit: 'decisions' });
   let result: ExperimentResult;
