@@ -29,6 +29,8 @@ interface Stream {
 export interface EmbeddedBusOptions {
   /** Clock (tests move time). */
   readonly now?: () => number;
+  /** Messages kept per stream, about (oldest dropped first, a quarter at a time): memory is the only storage. */
+  readonly maxMessagesPerStream?: number;
 }
 
 export class EmbeddedBus implements Bus {
@@ -38,9 +40,11 @@ export class EmbeddedBus implements Bus {
   private readonly listeners: ((state: BusState, detail?: string) => void)[] = [];
   private closed = false;
   private readonly now: () => number;
+  private readonly maxMessages: number;
 
   constructor(options: EmbeddedBusOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.maxMessages = options.maxMessagesPerStream ?? 200_000;
   }
 
   async connect(): Promise<void> {
@@ -138,6 +142,12 @@ export class EmbeddedBus implements Bus {
   }
 
   private expire(s: Stream, now: number): void {
+    if (s.messages.length > this.maxMessages + (this.maxMessages >> 2)) {
+      // amortised: trim a quarter at a time
+      const drop = s.messages.length - this.maxMessages;
+      s.messages.splice(0, drop);
+      s.firstSeq += drop;
+    }
     if (s.maxAgeMs > 0) {
       while (s.messages.length > 0 && now - s.messages[0]!.timestampMs > s.maxAgeMs) {
         s.messages.shift();
