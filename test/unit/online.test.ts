@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { Policy } from '../../policies/core/policy.ts';
 import { createRandomPolicy } from '../../policies/baselines/random.ts';
 import { InvalidConfigError, UnknownPolicyError } from '../../policies/errors.ts';
 import { createReferencePolicy, groundTruthValue, OutcomeQueue, runExperiment, runSeed, spreadOf } from '../../simulator/online/index.ts';
-import { createWorld } from '../../simulator/worlds/index.ts';
+import { createWorld, SCENARIO_NAMES } from '../../simulator/worlds/index.ts';
 
 /** A spy that records the time (decision count) at which each update arrives. */
 function spyPolicy(): Policy & { readonly updateLog: { atDecision: number; route: string; reward: number }[] } {
@@ -156,6 +157,27 @@ describe('online runner', () => {
     const t0 = performance.now();
     runExperiment({ scenario: 'stable', n: 20_000, policies: ['random', 'best-static', 'oracle', { name: 'random', label: 'random-2' }] });
     expect(performance.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe('online runner properties', () => {
+  it('for any scenario, seed and batch: regret curves never decrease, rates stay in [0, 1], every decision is counted', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SCENARIO_NAMES), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 50, max: 400 }), (scenario, seed, batch, n) => {
+        const world = createWorld(scenario, { horizon: n });
+        const runs = runSeed(world, [createRandomPolicy(), createReferencePolicy('oracle', world)], seed, { n, batch, points: 10 });
+        for (const r of runs) {
+          const c = r.curves.cumulativeRegret;
+          for (let i = 1; i < c.length; i++) expect(c[i]!).toBeGreaterThanOrEqual(c[i - 1]! - 1e-9);
+          for (const x of [...r.curves.approvalRate, ...r.curves.expectedApprovalRate]) expect(x >= 0 && x <= 1).toBe(true);
+          expect(Object.values(r.routeCounts).reduce((a, b) => a + b, 0)).toBe(n);
+          expect(r.updates + r.pendingAtEnd).toBe(n);
+          expect(r.approvals).toBeLessThanOrEqual(n);
+        }
+        expect(runs[1]!.regret).toBe(0);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
