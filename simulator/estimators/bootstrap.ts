@@ -32,10 +32,12 @@ export class BootstrapAccumulator {
   private n = 0;
   private readonly repSums: Float64Array;
   private readonly repN: Float64Array;
-  /** The current batch's per-row moments (rows x width). */
-  private moments = new Float64Array(0);
-  /** One replicate's sums over the current batch. */
-  private readonly scratch: Float64Array;
+  /** The current batch's moments, column-major (width x capacity). */
+  private columns = new Float64Array(0);
+  /** One replicate's Poisson counts for the current batch. */
+  private counts = new Float64Array(0);
+  /** One row's moments. */
+  private readonly row: Float64Array;
   private readonly rng: Rng;
 
   constructor(
@@ -54,7 +56,7 @@ export class BootstrapAccumulator {
     this.sums = new Float64Array(w);
     this.repSums = new Float64Array(replicates * w);
     this.repN = new Float64Array(replicates);
-    this.scratch = new Float64Array(w);
+    this.row = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
   }
 
@@ -68,38 +70,49 @@ export class BootstrapAccumulator {
     const est = this.estimators;
     const width = this.width;
     const size = batch.size;
-    if (this.moments.length < size * width) this.moments = new Float64Array(batch.capacity * width);
-    const mom = this.moments;
-    const sums = this.sums;
-    // the rows' moments once: a size x width matrix
-    for (let i = 0; i < size; i++) {
-      const o = i * width;
-      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, mom, o + this.offsets[j]!);
-      for (let m = 0; m < width; m++) sums[m] = sums[m]! + mom[o + m]!;
+    const cap = batch.capacity;
+    if (this.columns.length < cap * width) {
+      this.columns = new Float64Array(cap * width);
+      this.counts = new Float64Array(cap);
     }
-    // then each replicate walks the matrix with its Poisson counts (two 16-bit draws per 32-bit output)
+    const cols = this.columns;
+    const row = this.row;
+    const sums = this.sums;
+    // the rows' moments once, column-major: moment m of row i at cols[m * cap + i]
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
+      for (let m = 0; m < width; m++) {
+        const x = row[m]!;
+        cols[m * cap + i] = x;
+        sums[m] = sums[m]! + x;
+      }
+    }
+    // then each replicate: its Poisson counts (two 16-bit draws per 32-bit output), one dot product per moment
     const repSums = this.repSums;
     const rng = this.rng;
     const table = POISSON16;
-    const acc = this.scratch;
+    const k = this.counts;
     for (let b = 0; b < this.replicates; b++) {
-      acc.fill(0);
       let count = 0;
-      let bits = 0;
-      for (let i = 0; i < size; i++) {
-        let k: number;
-        if ((i & 1) === 0) {
-          bits = rng.nextU32();
-          k = table[bits & 0xffff]!;
-        } else k = table[bits >>> 16]!;
-        if (k === 0) continue;
-        count += k;
-        const o = i * width;
-        for (let m = 0; m < width; m++) acc[m] = acc[m]! + k * mom[o + m]!;
+      for (let i = 0; i < size; i += 2) {
+        const bits = rng.nextU32();
+        const k0 = table[bits & 0xffff]!;
+        k[i] = k0;
+        count += k0;
+        if (i + 1 < size) {
+          const k1 = table[bits >>> 16]!;
+          k[i + 1] = k1;
+          count += k1;
+        }
       }
       this.repN[b] = this.repN[b]! + count;
       const base = b * width;
-      for (let m = 0; m < width; m++) repSums[base + m] = repSums[base + m]! + acc[m]!;
+      for (let m = 0; m < width; m++) {
+        const o = m * cap;
+        let acc = 0;
+        for (let i = 0; i < size; i++) acc += k[i]! * cols[o + i]!;
+        repSums[base + m] = repSums[base + m]! + acc;
+      }
     }
     this.n += size;
   }

@@ -163,11 +163,12 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
   model!.fit(k);
 
   // ---- pass 2: estimate
+  // the frequency table's id of each action (-1: never logged), so the support checks below need no lookups
+  const freqId = Int32Array.from(actions, (a) => frequencies.actionId(a));
   const batch = new RowBatch(BATCH_ROWS, k);
   const acc = new BootstrapAccumulator([...estimators, onPolicyMean], bootstrap, seed);
   const diag = new DiagnosticsAccumulator(clip);
   const dist = new Float64Array(Math.max(k, 1));
-  const candIdx = new Int32Array(Math.max(k, 1));
   let estimated = 0;
   // DM's model-variance term: per (fold, action) the target-weighted mean feature vector, and per action the
   // cross-fitted residuals of the logged action.
@@ -202,9 +203,7 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
       let unexploredInContext = 0;
       let exact = row.loggingProbabilities ? 0 : Number.NaN;
       for (let j = 0; j < n; j++) {
-        const c = cands[j]!;
-        const a = row.candidates ? actionIndex.get(c)! : j;
-        candIdx[j] = a;
+        const a = row.candidates ? actionIndex.get(cands[j]!)! : j;
         const p = dist[j]!;
         batch.targetDist[base + a] = p;
         batch.qhat[base + a] = model!.predict(v, a, fold);
@@ -213,8 +212,9 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
           for (let t = 0; t < v.nnz; t++) dmDirection[o + v.indices[t]!] = dmDirection[o + v.indices[t]!]! + p * v.values[t]!;
         }
         if (p > 0) {
-          if (frequencies.countAll(c) === 0) unexplored += p;
-          if (denseBucket && frequencies.countIn(bucket, c) === 0) unexploredInContext += p;
+          const id = freqId[a]!;
+          if (id < 0) unexplored += p;
+          if (denseBucket && (id < 0 || frequencies.countAt(bucket, id) === 0)) unexploredInContext += p;
           if (row.loggingProbabilities && row.loggingProbabilities[j] === 0) exact += p;
         }
       }

@@ -77,6 +77,16 @@ export class EmpiricalPropensity {
     this.total++;
   }
 
+  /** Internal index of `action` (-1 when never logged), for the *At accessors on hot paths. */
+  actionId(action: string): number {
+    return this.actionIndex.get(action) ?? -1;
+  }
+
+  /** Times the action with internal index `id` (>= 0) was logged in `bucket`. */
+  countAt(bucket: number, id: number): number {
+    return this.counts[bucket * this.capacity + id]!;
+  }
+
   /** Times `action` was logged in `bucket`. */
   countIn(bucket: number, action: string): number {
     const i = this.actionIndex.get(action);
