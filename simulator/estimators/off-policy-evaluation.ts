@@ -52,6 +52,8 @@ export interface OpeOptions {
   /** Progress: pass name, bytes read, file size. */
   readonly onProgress?: (pass: 'fit' | 'estimate', bytesRead: number, totalBytes: number) => void;
   readonly onBadRow?: (bad: BadRow) => void;
+  /** Decision logs: "route" (default) or "retry" decisions. */
+  readonly kind?: string;
 }
 
 export interface OpeLogInfo {
@@ -150,6 +152,7 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
     {
       ...(options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('fit', b, t) } : {}),
       ...(options.onBadRow ? { onBadRow: options.onBadRow } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
     },
   );
   target.freeze(Math.min(trainRows, first.rows));
@@ -235,7 +238,10 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
       diag.addSupport(unexplored, unexploredInContext, exact, isEstimated);
       if (batch.full) flush();
     },
-    options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('estimate', b, t) } : {},
+    {
+      ...(options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('estimate', b, t) } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
+    },
   );
   if (batch.size > 0) flush();
 

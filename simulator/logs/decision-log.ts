@@ -188,22 +188,30 @@ export async function forEachDecisionLogRecord(
 }
 
 /**
- * Decisions joined with their outcomes, emitted when the outcome arrives (so rows come in outcome order).
+ * Decisions of `options.kind` ("route" by default; retry decisions are another policy's) joined with their
+ * outcomes, emitted when the outcome arrives (so rows come in outcome order).
  * An outcome whose decision is unknown (or already joined: the router applies an outcome once) is a bad
  * row; decisions still without an outcome at the end are counted as `unjoined` and not evaluated.
  */
 export async function readDecisionLog(file: string, onRow: (row: LoggedRow) => void, options: ReadOptions = {}): Promise<ReadSummary> {
   const pending = new Map<string, DecisionRecord>();
+  const otherKind = new Set<string>();
+  const kind = options.kind ?? 'route';
   const actions = new Map<string, number>();
   let rows = 0;
   const result = await forEachDecisionLogRecord(
     file,
     (r) => {
       if (r.type === 'decision') {
+        if (r.kind !== kind) {
+          otherKind.add(r.decisionId);
+          return;
+        }
         if (pending.has(r.decisionId)) return `decisionId: duplicate decision "${r.decisionId}"`;
         pending.set(r.decisionId, r);
         return;
       }
+      if (otherKind.delete(r.decisionId)) return;
       const d = pending.get(r.decisionId);
       if (!d) return `decisionId: outcome for an unknown or already-joined decision "${r.decisionId}"`;
       pending.delete(r.decisionId);

@@ -42,6 +42,8 @@ export interface ReplayOptions {
   readonly propensityFields?: readonly string[];
   readonly onProgress?: (pass: 'scan' | 'replay', bytesRead: number, totalBytes: number) => void;
   readonly onBadRow?: (bad: BadRow) => void;
+  /** Decision logs: "route" (default) or "retry" decisions. */
+  readonly kind?: string;
 }
 
 export interface ReplayPoint {
@@ -114,6 +116,7 @@ export async function replayPolicy(options: ReplayOptions): Promise<ReplayReport
     {
       ...(options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('scan', b, t) } : {}),
       ...(options.onBadRow ? { onBadRow: options.onBadRow } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
     },
   );
   const actions = scan.actions;
@@ -181,7 +184,10 @@ export async function replayPolicy(options: ReplayOptions): Promise<ReplayReport
       }
       if (rows % every === 0 || rows === scan.rows) series.push({ row: rows, matched, value: matched > 0 ? sum / matched : Number.NaN });
     },
-    options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('replay', b, t) } : {},
+    {
+      ...(options.onProgress ? { onBytes: (b: number, t: number) => options.onProgress!('replay', b, t) } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
+    },
   );
   const mean = matched > 0 ? sum / matched : Number.NaN;
   const ci95 = meanInterval(sum, sum2, matched, bounded);

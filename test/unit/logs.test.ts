@@ -140,6 +140,20 @@ describe('decision log (JSONL)', () => {
     expect(bad[1]!.message).toMatch(/unknown or already-joined decision "9"/);
   });
 
+  it('reads route decisions by default and retry decisions with kind "retry"', async () => {
+    const d = (id: string, kind: string): string => JSON.stringify({ type: 'decision', decisionId: id, kind, candidates: ['a', 'b'], chosen: 'a', context: {}, propensity: 0.5 });
+    const o = (id: string): string => JSON.stringify({ type: 'outcome', decisionId: id, approved: true });
+    const file = tmp.file('kinds.jsonl', [d('r1', 'route'), d('t1', 'retry'), o('t1'), o('r1'), d('t2', 'retry'), o('t2')].join('\n') + '\n');
+    const keys = async (kind?: string): Promise<string[]> => {
+      const rows: string[] = [];
+      const s = await readLog(file, 'jsonl', (r) => rows.push(r.key), kind ? { kind } : {});
+      expect(s.bad).toBe(0);
+      return rows;
+    };
+    expect(await keys()).toEqual(['r1']);
+    expect(await keys('retry')).toEqual(['t1', 't2']);
+  });
+
   it('names the failing field of an invalid record', async () => {
     const file = tmp.file(
       'fields.jsonl',

@@ -49,6 +49,7 @@ export const OPE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   snapshot: { kind: 'string', help: 'start the target from this policy snapshot (JSON file)' },
   'propensity-fields': { kind: 'string', help: 'context fields bucketing estimated propensities (default: categorical fields)' },
   features: { kind: 'string', help: 'reward-model feature spec (JSON EncoderSpec file)' },
+  kind: { kind: 'string', help: 'jsonl: evaluate route (default) or retry decisions' },
   quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
@@ -102,6 +103,7 @@ export async function runOpe(argv: readonly string[], io: CliIo): Promise<number
       folds: numberOption(o, 'folds', 2, 2, 20, true),
       ridge: numberOption(o, 'ridge', 1, Number.MIN_VALUE, Number.MAX_VALUE),
       trainRows: numberOption(o, 'train-rows', 0, 0, Number.MAX_SAFE_INTEGER, true),
+      kind: optionalString(o, 'kind') ?? 'route',
       ...(params ? { targetParams: params } : {}),
       ...(snapshotJson ? { snapshot: parseSnapshot('--snapshot', snapshotJson) } : {}),
       ...(propensityFields ? { propensityFields } : {}),

@@ -41,7 +41,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   points: { kind: 'string', help: 'points of the mean-reward-over-time series (default 20)' },
   'propensity-fields': { kind: 'string', help: 'context fields bucketing estimated propensities' },
   verify: { kind: 'boolean', help: 'jsonl only: replay the decision log bit-exactly from its seeds and report mismatches' },
-  kind: { kind: 'string', help: 'with --verify: which decisions, route (default) or retry' },
+  kind: { kind: 'string', help: 'jsonl: which decisions, route (default) or retry' },
   quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
@@ -102,6 +102,7 @@ export async function runReplay(argv: readonly string[], io: CliIo): Promise<num
       seed: seedOption(o),
       rejection,
       points: numberOption(o, 'points', 20, 1, 10_000, true),
+      kind: optionalString(o, 'kind') ?? 'route',
       ...(acceptScale !== undefined ? { acceptScale } : {}),
       ...(params ? { params } : {}),
       ...(snapshot ? { snapshot } : {}),
