@@ -38,11 +38,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'simulate':
         return await runSimulate(rest, io);
       case undefined:
+        io.stderr.write(USAGE);
+        return 2;
       case 'help':
       case '--help':
       case '-h':
         io.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         io.stderr.write(`router-sim: unknown command "${command}"\n\n${USAGE}`);
         return 2;
