@@ -9,11 +9,12 @@ import { InvalidConfigError } from '../policies/errors.ts';
 import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
 
 /**
- * The project's best route policy, served when ROUTE_POLICY is unset. Set once from the served-gap
- * experiment (scripts/served-gap.ts); falls back to `random` while the preferred one is not registered.
+ * The project's best route policy, served when ROUTE_POLICY is unset: the first registered name of this
+ * list. Set it once from the served-gap experiment (scripts/served-gap.ts); the later names are fallbacks
+ * while the preferred one is not registered (linucb: best measured so far, see docs/service.md).
  */
-export const PREFERRED_ROUTE_POLICY = 'thompson';
-export const DEFAULT_ROUTE_POLICY: string = isPolicyName(PREFERRED_ROUTE_POLICY) ? PREFERRED_ROUTE_POLICY : 'random';
+export const PREFERRED_ROUTE_POLICIES: readonly string[] = ['thompson', 'linucb', 'random'];
+export const DEFAULT_ROUTE_POLICY: string = PREFERRED_ROUTE_POLICIES.find(isPolicyName) ?? 'random';
 /** Served by `/v1/retry` (another issue); recorded here so RETRY_POLICY has one reader. */
 export const DEFAULT_RETRY_POLICY = 'thompson';
 /** Seed of the per-decision Rng (`rng.reseed(seed, transactionId)`); logged with every decision. */
