@@ -278,9 +278,10 @@ export async function evaluateOffPolicy(options: OpeOptions): Promise<OpeReport>
   }
   const dmEstimate = all['dm'];
   const dmBootSe = stdErrors['dm'];
-  if (dmEstimate && dmBootSe !== undefined) {
-    // normal interval with both sources of variance (contexts: bootstrap; model fit: delta method)
-    const se = Math.sqrt((Number.isFinite(dmBootSe) ? dmBootSe * dmBootSe : 0) + dmModelVariance);
+  if (dmEstimate && dmBootSe !== undefined && Number.isFinite(dmBootSe)) {
+    // normal interval with both sources of variance (contexts: bootstrap; model fit: delta method);
+    // without bootstrap replicates every interval stays undefined, DM's too
+    const se = Math.sqrt(dmBootSe * dmBootSe + dmModelVariance);
     estimates['dm'] = { value: dmEstimate.value, ci95: [dmEstimate.value - 1.959963984540054 * se, dmEstimate.value + 1.959963984540054 * se] };
   }
   return {
