@@ -46,6 +46,16 @@ describe('router-sim ope', () => {
     expect((JSON.parse(a.stdout) as { estimates: { ips: { value: number } } }).estimates.ips.value).toBe(46 / 10_000);
   });
 
+  it('--bootstrap 0 gives point estimates only (intervals null in JSON)', async () => {
+    const file = tmp.file('b0.csv', worldCsv(500, 8));
+    const r = await run(['ope', '--log', file, '--format', 'csv', '--target', 'uniform', '--json', '--bootstrap', '0']);
+    const report = JSON.parse(r.stdout) as { estimates: Record<string, { value: number; ci95: [null, null] }> };
+    for (const e of Object.values(report.estimates)) {
+      expect(typeof e.value).toBe('number');
+      expect(e.ci95).toEqual([null, null]);
+    }
+  });
+
   it('prints a readable table with diagnostics and says when propensities were estimated', async () => {
     const file = tmp.file('nop.csv', worldCsv(3000, 1, { withPropensity: false }));
     const r = await run(['ope', '--log', file, '--format', 'csv', '--target', 'uniform', '--bootstrap', '20']);
