@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rankingOf } from '../../src/decisions/decision-record.ts';
 import { createRouter, type Router } from '../../src/router.ts';
 import { parseTimestamp } from '../../src/time.ts';
-import { routeBody, testConfig, until } from '../unit/service-helpers.ts';
+import { routeBody, testConfig, until } from './service-helpers.ts';
 
 let router: Router;
 beforeAll(async () => {
