@@ -4,7 +4,7 @@
  * while the store is down. Records and log events are written behind, through bounded buffers.
  */
 import { ValidationError } from '../../policies/errors.ts';
-import type { PaymentContext } from '../../policies/core/context.ts';
+import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -14,7 +14,7 @@ import type { RouteRequest } from '../http/schemas.ts';
 import { parseTimestamp } from '../time.ts';
 import type { DecisionIds } from './decision-id.ts';
 import type { DecisionLog } from './decision-log.ts';
-import { answerOf, parseDecisionRecord, type DecisionRecord, type RouteAnswer } from './decision-record.ts';
+import { answerOf, parseDecisionRecord, type DecisionKind, type DecisionRecord, type RouteAnswer } from './decision-record.ts';
 import { Outbox } from './outbox.ts';
 import type { RecentDecisions } from './recent-decisions.ts';
 
@@ -37,6 +37,30 @@ const TIMEOUT = Symbol('timeout');
 /** Finite numbers for the wire (a policy's -Infinity score serialises as the lowest finite double). */
 function finite(x: number): number {
   return Number.isFinite(x) ? x : x > 0 ? Number.MAX_VALUE : x < 0 ? -Number.MAX_VALUE : 0;
+}
+
+/** The contract's route body as the policies' context (`occurredAt` parsed to epoch ms; default now). */
+export function paymentContextOf(body: RouteRequest, now: number): PaymentContext {
+  let occurredAtMs = now;
+  if (body.occurredAt !== undefined) {
+    const parsed = parseTimestamp(body.occurredAt);
+    if (parsed === undefined) throw new ValidationError('occurredAt', `not a valid ISO 8601 timestamp: "${body.occurredAt}"`);
+    occurredAtMs = parsed;
+  }
+  return {
+    transactionId: body.transactionId,
+    merchantId: body.merchantId,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    cardNetwork: body.cardNetwork,
+    cardType: body.cardType,
+    issuerCountry: body.issuerCountry,
+    channel: body.channel,
+    mcc: body.mcc,
+    threeDS: body.threeDS,
+    ...(body.binPrefix !== undefined ? { binPrefix: body.binPrefix } : {}),
+    occurredAtMs,
+  };
 }
 
 export class DecisionService {
@@ -68,40 +92,31 @@ export class DecisionService {
   }
 
   async route(body: RouteRequest): Promise<RouteAnswer> {
-    const { metrics, recent, state } = this.deps;
     const started = performance.now();
     const txKey = `route:${body.transactionId}`;
-    const seen = recent.byTransactionId(txKey);
+    const seen = this.deps.recent.byTransactionId(txKey);
     if (seen) {
-      metrics.idempotentReplays.inc({ source: 'memory' });
+      this.deps.metrics.idempotentReplays.inc({ source: 'memory' });
       return answerOf(seen);
     }
     const now = this.deps.now();
-    let occurredAtMs = now;
-    if (body.occurredAt !== undefined) {
-      const parsed = parseTimestamp(body.occurredAt);
-      if (parsed === undefined) throw new ValidationError('occurredAt', `not a valid ISO 8601 timestamp: "${body.occurredAt}"`);
-      occurredAtMs = parsed;
-    }
-    const context: PaymentContext = {
-      transactionId: body.transactionId,
-      merchantId: body.merchantId,
-      amountMinor: body.amountMinor,
-      currency: body.currency,
-      cardNetwork: body.cardNetwork,
-      cardType: body.cardType,
-      issuerCountry: body.issuerCountry,
-      channel: body.channel,
-      mcc: body.mcc,
-      threeDS: body.threeDS,
-      ...(body.binPrefix !== undefined ? { binPrefix: body.binPrefix } : {}),
-      occurredAtMs,
-    };
+    const context = paymentContextOf(body, now);
+    const record = await this.decide('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
+    this.deps.metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
+    return answerOf(record);
+  }
+
+  /**
+   * One decision of any kind (route now; retry reuses it with its own policy state and idempotency key):
+   * reseed the Rng with (seed, key), decide from in-memory state, claim the idempotency key (fail open),
+   * log. Resolves with the decision to answer with: this one, or the one another replica made first.
+   */
+  async decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): Promise<DecisionRecord> {
+    const { metrics, recent } = this.deps;
     const policy = state.policy;
     const out = this.buffer;
-    const candidates = body.candidates;
     const observations = policy.observations;
-    this.rng.reseed(this.deps.seed, body.transactionId);
+    this.rng.reseed(this.deps.seed, key);
     policy.decide(context, candidates, this.rng, out);
     const n = candidates.length;
     const probabilities = new Array<number>(n);
@@ -114,12 +129,12 @@ export class DecisionService {
     const record: DecisionRecord = {
       type: 'decision',
       decisionId,
-      kind: 'route',
+      kind,
       at: new Date(now).toISOString(),
       policy: policy.name,
       policyVersion: policy.version,
       seed: this.deps.seed,
-      key: body.transactionId,
+      key,
       observations,
       context,
       candidates: [...candidates],
@@ -133,13 +148,11 @@ export class DecisionService {
     const winner = await this.claim(write);
     if (winner !== record) {
       metrics.idempotentReplays.inc({ source: 'store' });
-      metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
-      return answerOf(winner);
+      return winner;
     }
     this.deps.log.decision(record);
-    metrics.decisions.inc({ kind: 'route', policy: policy.name, route: record.chosen });
-    metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
-    return answerOf(record);
+    metrics.decisions.inc({ kind, policy: policy.name, route: record.chosen });
+    return record;
   }
 
   /**
