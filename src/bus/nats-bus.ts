@@ -194,7 +194,9 @@ export class NatsBus implements Bus {
     const nc = this.nc;
     if (nc && !nc.isClosed()) {
       try {
-        await nc.drain();
+        // drain flushes pending acks and publishes; while disconnected there is nothing to flush to
+        if (this.current === 'connected') await nc.drain();
+        else await nc.close();
       } catch {
         await nc.close();
       }
