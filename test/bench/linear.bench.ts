@@ -69,6 +69,30 @@ export async function bench(): Promise<BenchRow[]> {
     push('features', `encode payment context d=${d} (nnz<=${enc.maxNnz})`, await measure(`encode ${d}`, (i) => enc.encode(ctxs[i % K]!, x), { iterations: 50_000 }));
   }
 
+  // allocation depends on how the caller's context object stores its numbers: V8 boxes a double-valued
+  // field (occurredAtMs ~ 1.76e12) on a generic keyed read; small integers are read without allocating
+  {
+    const enc = new FeatureEncoder(paymentEncoderSpec(64));
+    const x = enc.createSparse();
+    const edge = ctxs.map((c) => {
+      const { occurredAtMs, ...body } = c;
+      return { ...(JSON.parse(JSON.stringify(body)) as Record<string, string | number | boolean>), occurredAtMs: occurredAtMs as number };
+    });
+    const smallInts = ctxs.map((c, i) => ({ ...(JSON.parse(JSON.stringify(c)) as Record<string, string | number | boolean>), occurredAtMs: (i * 3_600_000) % 86_400_000 }));
+    const m1 = await measure('encode edge', (i) => enc.encode(edge[i % K]!, x), { iterations: 20_000 });
+    rows.push({ group: 'features', name: 'encode alloc, JSON.parse body + edge-added occurredAtMs', value: m1.bytesPerOp, unit: 'B/op', note: 'V8 boxes double-valued fields on keyed reads' });
+    const m2 = await measure('encode small ints', (i) => enc.encode(smallInts[i % K]!, x), { iterations: 20_000 });
+    rows.push({ group: 'features', name: 'encode alloc, context with small-integer numbers', value: m2.bytesPerOp, unit: 'B/op', target: '0 B/op (< 1)', pass: m2.bytesPerOp < 1 });
+    const routes = ['acq-0', 'acq-1', 'acq-2', 'acq-3'];
+    const policy = trained(createLinUcbPolicy, 64, routes, smallInts);
+    const out = new DecisionBuffer();
+    const rng = new Rng(1);
+    const m3 = await measure('decide small ints', (i) => policy.decide(smallInts[i % K]!, routes, rng, out), { iterations: 20_000 });
+    rows.push({ group: 'linucb', name: 'decide alloc, 4 cand, d=64, small-integer context, no reseed', value: m3.bytesPerOp, unit: 'B/op', target: '0 B/op (< 1)', pass: m3.bytesPerOp < 1 });
+    const m4 = await measure('update small ints', (i) => policy.update(smallInts[i % K]!, routes[i & 3]!, i & 1, 1), { iterations: 20_000 });
+    rows.push({ group: 'linucb', name: 'update alloc, d=64, small-integer context', value: m4.bytesPerOp, unit: 'B/op', target: '0 B/op (< 1)', pass: m4.bytesPerOp < 1 });
+  }
+
   const makers: [string, (p: Record<string, unknown>) => LinearPolicy, Record<string, unknown>, number][] = [
     ['linucb', createLinUcbPolicy, {}, 8_000],
     ['linucb discount=0.99', createLinUcbPolicy, { discount: 0.99 }, 4_000],
