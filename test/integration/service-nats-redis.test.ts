@@ -195,4 +195,29 @@ describe('fail open', () => {
     await until('learned after NATS is back', () => (r.state.policy.observations === 40 ? true : undefined), 25_000);
     expect((await r.metrics.bufferPending.get()).values.find((v) => v.labels.buffer === 'outcomes')?.value).toBe(0);
   });
+
+  it('NATS and Redis down at start: decisions flow at once; ready when both come up, then it learns', async () => {
+    const ns = uniqueNamespace();
+    const nats = await startNats();
+    const redis = await startRedis();
+    servers.push(nats, redis);
+    namespaces.push({ ns, nats: nats.url, redis: redis.url });
+    await nats.stop();
+    await redis.stop();
+    const r = await start(env(ns, { NATS_URL: nats.url, REDIS_URL: redis.url }), false);
+    const made = [await decide(r, 'tx-warm-up')]; // the first request of a process pays for lazy compilation
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      made.push(await decide(r, `tx-${i}`));
+      expect(performance.now() - t0).toBeLessThan(50);
+    }
+    const starting = await r.app.inject({ method: 'GET', url: '/readyz' });
+    expect(starting.statusCode).toBe(503);
+    expect(starting.json()).toMatchObject({ status: 'starting', bus: { ok: false }, store: { ok: false }, policy: { loaded: false } });
+    await nats.restart();
+    await redis.restart();
+    await until('ready', async () => ((await r.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200 ? true : undefined), 20_000);
+    await r.app.inject({ method: 'POST', url: '/v1/outcomes', payload: { outcomes: made.map((d) => ({ decisionId: d.decisionId, approved: true })) } });
+    await until('learned', () => (r.state.policy.observations === 11 ? true : undefined), 20_000);
+  });
 });

@@ -91,7 +91,7 @@ function processServer(url: string, port: number, command: string, args: string[
     await waitPort(port);
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // already exited
     const c = child;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
@@ -173,12 +173,12 @@ export async function startRouterProcess(env: Record<string, string>): Promise<R
     child,
     output: () => out,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       return exited;
     },
     async kill9() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await exited;
     },
