@@ -98,31 +98,9 @@ export const PAYMENT_FEATURES: readonly FeatureSpec[] = Object.freeze([
   { kind: 'cross', fields: ['issuerCountry', 'currency'] },
 ] satisfies FeatureSpec[]);
 
-/**
- * Features for retry decisions (`/v1/retry`: the payment context plus the retry fields): the payment
- * features, the attempt number (dense) and the decline code, Mastercard merchant advice code and previous
- * route as one-hots, with the decline code crossed with the card network (retry rules and recovery rates
- * differ by network). 6 dense slots, at most 22 non-zeros. Pass as `features` to a linear retry policy.
- */
-export const RETRY_FEATURES: readonly FeatureSpec[] = Object.freeze([
-  ...PAYMENT_FEATURES.slice(0, 4),
-  { kind: 'numeric', field: 'attempt', scale: 0.25, min: 0, max: 2 },
-  ...PAYMENT_FEATURES.slice(4),
-  { kind: 'categorical', field: 'declineCode' },
-  { kind: 'categorical', field: 'merchantAdviceCode' },
-  { kind: 'categorical', field: 'previousRoute' },
-  { kind: 'cross', fields: ['declineCode', 'cardNetwork'] },
-  { kind: 'cross', fields: ['declineCode', 'attempt'] },
-] satisfies FeatureSpec[]);
-
 /** The default spec for the payment context at a given dimension. */
 export function paymentEncoderSpec(dimension: number = DEFAULT_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
   return parseEncoderSpec({ dimension, hashing, features: PAYMENT_FEATURES });
-}
-
-/** The retry spec (RETRY_FEATURES) at a given dimension. */
-export function retryEncoderSpec(dimension: number = DEFAULT_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
-  return parseEncoderSpec({ dimension, hashing, features: RETRY_FEATURES });
 }
 
 /**

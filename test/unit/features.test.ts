@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureEncoder, PAYMENT_FEATURES, paymentEncoderSpec, parseEncoderSpec, retryEncoderSpec, tabularEncoderSpec } from '../../policies/features/index.ts';
+import { FeatureEncoder, PAYMENT_FEATURES, paymentEncoderSpec, parseEncoderSpec, tabularEncoderSpec } from '../../policies/features/index.ts';
 import { hashValue, FNV_OFFSET } from '../../policies/features/hash.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 
@@ -153,21 +153,6 @@ describe('FeatureEncoder (payment spec)', () => {
       const x = e.encodeDense(ctx, new Float64Array(d));
       expect(x.length).toBe(d);
     }
-  });
-});
-
-describe('retry spec', () => {
-  it('adds the attempt (dense) and decline code, advice code and previous route (hashed)', () => {
-    const e = new FeatureEncoder(retryEncoderSpec(64));
-    expect(e.denseCount).toBe(6);
-    expect(e.maxNnz).toBe(6 + 17);
-    const retry = { ...ctx, attempt: 2, declineCode: '51', merchantAdviceCode: '01', previousRoute: 'acq-a' };
-    const x = e.encodeDense(retry, new Float64Array(64));
-    expect(x[5]).toBe(0.5);
-    const y = e.encodeDense({ ...retry, declineCode: '05' }, new Float64Array(64));
-    expect(Array.from(y)).not.toEqual(Array.from(x));
-    // a payment context without retry fields still encodes (missing values are values of their own)
-    expect(() => e.encodeDense(ctx, new Float64Array(64))).not.toThrow();
   });
 });
 
