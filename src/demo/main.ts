@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `demo: ${args.n} payments of scenario "${args.scenario}" (seed ${args.seed}) through ${url} (policy ${policy}), outcomes reported every ${args.batch}\n` +
       `best static route: ${rule.priority.join(' > ')}   (approval is the ground-truth probability of the chosen route)\n\n` +
-      `${'payments'.padStart(9)}  ${'router'.padStart(6)}  ${'static'.padStart(6)}  ${'oracle'.padStart(6)}  ${'gap captured'.padStart(12)}   last window: router / static / oracle\n`,
+      `${'payments'.padStart(9)}  ${'router'.padStart(6)}  ${'static'.padStart(6)}  ${'oracle'.padStart(6)}  ${'gap captured'.padStart(12)}   last window: router / static / oracle  (gap captured)\n`,
   );
   let stop = false;
   process.on('SIGINT', () => {
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   });
   let lastPrint = 0;
   const line = (t: Readonly<TrafficTotals>, w: Readonly<TrafficTotals>): string =>
-    `${t.n.toLocaleString('en-US').padStart(9)}  ${pct(t.served / t.n)}  ${pct(t.static / t.n)}  ${pct(t.oracle / t.n)}  ${pct(gapShare(t)).padStart(12)}   ${pct(w.served / w.n)} / ${pct(w.static / w.n)} / ${pct(w.oracle / w.n)}`;
+    `${t.n.toLocaleString('en-US').padStart(9)}  ${pct(t.served / t.n)}  ${pct(t.static / t.n)}  ${pct(t.oracle / t.n)}  ${pct(gapShare(t)).padStart(12)}   ${pct(w.served / w.n)} / ${pct(w.static / w.n)} / ${pct(w.oracle / w.n)}  (${pct(gapShare(w)).trim()})`;
   const windowAcc = { n: 0, approvals: 0, served: 0, static: 0, oracle: 0, reported: 0 };
   const started = Date.now();
   const totals = await driveTraffic({
