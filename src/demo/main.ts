@@ -4,7 +4,7 @@
  * so a newcomer sees it learn. Uses the router at --url (default http://127.0.0.1:8080, e.g. `npm start`
  * in another terminal); when none answers there, starts one in-process (embedded bus and store).
  *
- *   npm run demo -- [--url http://127.0.0.1:8080] [--scenario stable] [--n 20000] [--batch 50] [--seed 1]
+ *   npm run demo -- [--url http://127.0.0.1:8080] [--scenario stable] [--n 20000] [--batch 50] [--seed 1] [--concurrency 8]
  */
 import { randomBytes } from 'node:crypto';
 import { isScenarioName, SCENARIO_NAMES, createWorld } from '../../simulator/worlds/index.ts';
@@ -18,10 +18,11 @@ interface Args {
   n: number;
   batch: number;
   seed: number;
+  concurrency: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const out: Args = { url: 'http://127.0.0.1:8080', scenario: 'stable', n: 20_000, batch: 50, seed: 1 };
+  const out: Args = { url: 'http://127.0.0.1:8080', scenario: 'stable', n: 20_000, batch: 50, seed: 1, concurrency: 8 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[++i];
@@ -35,7 +36,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--n') out.n = int();
     else if (a === '--batch') out.batch = int();
     else if (a === '--seed') out.seed = int();
-    else throw new Error(`unknown argument "${a}"; known: --url --scenario --n --batch --seed`);
+    else if (a === '--concurrency') out.concurrency = int();
+    else throw new Error(`unknown argument "${a}"; known: --url --scenario --n --batch --seed --concurrency`);
   }
   if (!isScenarioName(out.scenario)) throw new Error(`--scenario: unknown "${out.scenario}"; known: ${SCENARIO_NAMES.join(', ')}`);
   return out;
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     batch: args.batch,
     runId: `demo-${randomBytes(4).toString('hex')}`,
     staticRule: rule,
+    concurrency: args.concurrency,
     shouldStop: () => stop,
     onBatch: (t, w) => {
       for (const k of ['n', 'approvals', 'served', 'static', 'oracle', 'reported'] as const) windowAcc[k] += w[k];

@@ -5,6 +5,7 @@
  * best static route and the oracle, so the share of the gap the router captures is known exactly.
  * Used by the demo (against a running router over HTTP) and the served-gap experiment (in-process).
  */
+import type { PaymentContext } from '../../policies/core/context.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import type { Outcome as WorldOutcome, StaticPriority, World } from '../../simulator/worlds/index.ts';
 import type { RouteAnswer } from '../decisions/decision-record.ts';
@@ -44,6 +45,8 @@ export interface TrafficOptions {
   /** Called after every batch with cumulative and last-window totals. */
   readonly onBatch?: (total: Readonly<TrafficTotals>, window: Readonly<TrafficTotals>) => void;
   readonly shouldStop?: () => boolean;
+  /** Route requests in flight at once (default 1: sequential and deterministic in-process). */
+  readonly concurrency?: number;
 }
 
 interface Pending {
@@ -81,42 +84,38 @@ export async function driveTraffic(options: TrafficOptions): Promise<TrafficTota
     window.reported += due.length;
     await client.settle?.();
   };
-  for (let t = 0; t < n; t++) {
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  for (let t0 = 0; t0 < n; ) {
     if (options.shouldStop?.()) break;
-    const tt = t % world.horizon;
-    ctxRng.reseed(seed, `ctx:${tt}`);
-    const { context, candidates } = world.transactionAt(tt, ctxRng);
-    const body: RouteRequest = {
-      transactionId: `${options.runId}-${t}`,
-      merchantId: context.merchantId,
-      amountMinor: context.amountMinor,
-      currency: context.currency,
-      cardNetwork: context.cardNetwork,
-      cardType: context.cardType,
-      issuerCountry: context.issuerCountry,
-      channel: context.channel,
-      mcc: context.mcc,
-      threeDS: context.threeDS,
-      candidates: [...candidates],
-      ...(context.binPrefix !== undefined ? { binPrefix: context.binPrefix } : {}),
-      occurredAt: new Date(context.occurredAtMs).toISOString(),
-    };
-    const answer = await client.route(body);
-    outRng.reseed(seed, `out:${tt}`);
-    const outcome = world.sampleOutcome(context, answer.route, tt, outRng);
-    const pServed = world.approvalProbability(context, answer.route, tt);
-    const pStatic = world.approvalProbability(context, world.staticRoute(rule.priority, candidates), tt);
-    const pOracle = world.approvalProbability(context, world.oracleRoute(context, candidates, tt), tt);
-    for (const w of [total, window]) {
-      w.n++;
-      w.approvals += outcome.approved ? 1 : 0;
-      w.served += pServed;
-      w.static += pStatic;
-      w.oracle += pOracle;
+    // up to `concurrency` requests in flight, never across a batch boundary
+    const end = Math.min(n, t0 + concurrency, (Math.floor(t0 / batch) + 1) * batch);
+    const group: { t: number; tt: number; context: PaymentContext; candidates: readonly string[]; body: RouteRequest }[] = [];
+    for (let t = t0; t < end; t++) {
+      const tt = t % world.horizon;
+      ctxRng.reseed(seed, `ctx:${tt}`);
+      const { context, candidates } = world.transactionAt(tt, ctxRng);
+      group.push({ t, tt, context, candidates, body: routeRequestOf(`${options.runId}-${t}`, context, candidates) });
     }
-    pending.push({ due: t + outcome.delay, outcome: outcomeOf(answer.decisionId, outcome, context.occurredAtMs) });
-    if ((t + 1) % batch === 0) {
-      await flush(t, false);
+    const answers = concurrency === 1 ? [await client.route(group[0]!.body)] : await Promise.all(group.map((g) => client.route(g.body)));
+    group.forEach(({ t, tt, context, candidates }, i) => {
+      const answer = answers[i]!;
+      outRng.reseed(seed, `out:${tt}`);
+      const outcome = world.sampleOutcome(context, answer.route, tt, outRng);
+      const pServed = world.approvalProbability(context, answer.route, tt);
+      const pStatic = world.approvalProbability(context, world.staticRoute(rule.priority, candidates), tt);
+      const pOracle = world.approvalProbability(context, world.oracleRoute(context, candidates, tt), tt);
+      for (const w of [total, window]) {
+        w.n++;
+        w.approvals += outcome.approved ? 1 : 0;
+        w.served += pServed;
+        w.static += pStatic;
+        w.oracle += pOracle;
+      }
+      pending.push({ due: t + outcome.delay, outcome: outcomeOf(answer.decisionId, outcome, context.occurredAtMs) });
+    });
+    t0 = end;
+    if (t0 % batch === 0) {
+      await flush(t0 - 1, false);
       options.onBatch?.(total, window);
       window = zero();
     }
@@ -124,6 +123,25 @@ export async function driveTraffic(options: TrafficOptions): Promise<TrafficTota
   await flush(Infinity, true);
   if (window.n > 0) options.onBatch?.(total, window);
   return total;
+}
+
+/** The contract's route body for a world transaction. */
+export function routeRequestOf(transactionId: string, context: PaymentContext, candidates: readonly string[]): RouteRequest {
+  return {
+    transactionId,
+    merchantId: context.merchantId,
+    amountMinor: context.amountMinor,
+    currency: context.currency,
+    cardNetwork: context.cardNetwork,
+    cardType: context.cardType,
+    issuerCountry: context.issuerCountry,
+    channel: context.channel,
+    mcc: context.mcc,
+    threeDS: context.threeDS,
+    candidates: [...candidates],
+    ...(context.binPrefix !== undefined ? { binPrefix: context.binPrefix } : {}),
+    occurredAt: new Date(context.occurredAtMs).toISOString(),
+  };
 }
 
 /** Share of the gap between the best static route and the oracle captured by the served routes. */
