@@ -20,7 +20,7 @@ export function readinessOf(d: ReadinessDeps): Readiness {
   const storeState = d.store.state();
   const busOk = busState === 'connected' || busState === 'embedded';
   const storeOk = storeState === 'connected' || storeState === 'memory';
-  const loaded = d.learner.loaded;
+  const loaded = d.learner.loaded; // (also records that it has been loaded once)
   const degraded: string[] = [];
   const buffered = d.buffered();
   if (!busOk) degraded.push(`bus ${busState}: decisions continue from memory; outcomes are buffered (${buffered.outcomes}) or wait in the stream; decision log buffered (${buffered.log})`);
@@ -29,7 +29,7 @@ export function readinessOf(d: ReadinessDeps): Readiness {
   const busDetail = d.busDetail();
   const storeDetail = d.storeDetail();
   const policyDetail = d.learner.detail;
-  const everLoaded = d.learner.phase === 'live' || d.learner.phase === 'replaying';
+  const everLoaded = d.learner.everLoaded;
   return {
     status: degraded.length === 0 ? 'ready' : everLoaded ? 'degraded' : 'starting',
     bus: { ok: busOk, state: `${d.bus.kind}:${busState}`, ...(busDetail !== undefined ? { detail: busDetail } : {}) },

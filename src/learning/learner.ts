@@ -50,8 +50,13 @@ export class Learner {
   }
 
   get loaded(): boolean {
-    return (this.phase === 'replaying' || this.phase === 'live') && this.deps.state.seq >= this.bootSeq;
+    const loaded = (this.phase === 'replaying' || this.phase === 'live') && this.deps.state.seq >= this.bootSeq;
+    if (loaded) this.everLoaded = true;
+    return loaded;
   }
+
+  /** The state has been loaded at least once (a later outage is "degraded", not "starting"). */
+  everLoaded = false;
 
   get isStopping(): boolean {
     return this.stopping;
@@ -132,6 +137,7 @@ export class Learner {
   onApplied(): void {
     if (this.phase === 'replaying' && this.deps.state.seq >= this.bootSeq) {
       this.phase = 'live';
+      this.everLoaded = true;
       this.deps.logger.info({ seq: this.deps.state.seq }, 'policy state caught up with the outcome stream');
     }
   }
