@@ -161,6 +161,9 @@ export class NatsBus implements Bus {
       ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
       ack_wait: nanos(spec.ackWaitMs),
       max_ack_pending: spec.maxAckPending,
+      // a replica gone for good (a pod name never seen again) leaves no consumer behind; a returning one
+      // recreates its consumer from its snapshot's sequence anyway
+      inactive_threshold: nanos(3_600_000),
     });
   }
 
