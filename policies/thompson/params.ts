@@ -1,0 +1,70 @@
+/** Tunables of the Beta-Bernoulli Thompson sampling policy, validated (errors name the field). */
+
+import { InvalidConfigError } from '../errors.ts';
+import type { PolicyParams } from '../core/policy.ts';
+import { numberParam, rejectUnknownParams, stringArrayParam } from '../core/params.ts';
+import { DEFAULT_FLOOR, MAX_FLOOR } from './decision-checks.ts';
+
+export interface ThompsonParams {
+  /** Context fields from coarse to fine; each level pools towards the one above. */
+  readonly segments: readonly string[];
+  /** Pseudo-counts a (segment, route) cell takes from its parent's posterior mean. */
+  readonly poolStrength: number;
+  /** Per-outcome forgetting factor gamma in (0, 1]; 1 = none. Memory ≈ 1 / (1 - gamma) outcomes. */
+  readonly discount: number;
+  /** Minimum probability of every candidate (> 0 so propensities are never 0). */
+  readonly floor: number;
+  /** Beta prior at the top of the hierarchy (all routes, all traffic). */
+  readonly priorAlpha: number;
+  readonly priorBeta: number;
+}
+
+export const THOMPSON_DEFAULTS: ThompsonParams = {
+  segments: ['issuerCountry', 'cardNetwork', 'cardType'],
+  poolStrength: 20,
+  discount: 0.9999,
+  floor: DEFAULT_FLOOR,
+  priorAlpha: 1,
+  priorBeta: 1,
+};
+
+const KNOWN = ['segments', 'poolStrength', 'discount', 'floor', 'priorAlpha', 'priorBeta'];
+/** More levels than this is a configuration mistake (each level costs a map lookup per candidate). */
+const MAX_SEGMENTS = 8;
+
+/** Validate `raw` over `base` (defaults or the current params). Throws InvalidConfigError naming the field. */
+export function parseThompsonParams(name: string, raw: { readonly [key: string]: unknown }, base: ThompsonParams = THOMPSON_DEFAULTS): ThompsonParams {
+  rejectUnknownParams(name, raw, KNOWN);
+  const segments = stringArrayParam(name, raw, 'segments', base.segments);
+  if (segments.length > MAX_SEGMENTS) throw new InvalidConfigError(`${name}.segments`, `at most ${MAX_SEGMENTS} fields, got ${segments.length}`);
+  if (new Set(segments).size !== segments.length) throw new InvalidConfigError(`${name}.segments`, 'fields must be unique');
+  const discount = numberParam(name, raw, 'discount', base.discount, 0, 1);
+  if (!(discount > 0)) throw new InvalidConfigError(`${name}.discount`, 'must be in (0, 1] (1 = no forgetting)');
+  const floor = numberParam(name, raw, 'floor', base.floor, 0, MAX_FLOOR);
+  if (!(floor > 0)) throw new InvalidConfigError(`${name}.floor`, `must be in (0, ${MAX_FLOOR}] so that no propensity is 0`);
+  return {
+    segments: [...segments],
+    poolStrength: positive(name, raw, 'poolStrength', base.poolStrength),
+    discount,
+    floor,
+    priorAlpha: positive(name, raw, 'priorAlpha', base.priorAlpha),
+    priorBeta: positive(name, raw, 'priorBeta', base.priorBeta),
+  };
+}
+
+function positive(name: string, raw: { readonly [key: string]: unknown }, key: string, fallback: number): number {
+  const v = numberParam(name, raw, key, fallback, 0, 1e9);
+  if (!(v > 0)) throw new InvalidConfigError(`${name}.${key}`, 'must be > 0');
+  return v;
+}
+
+export function thompsonParamsToJson(p: ThompsonParams): PolicyParams {
+  return {
+    segments: [...p.segments],
+    poolStrength: p.poolStrength,
+    discount: p.discount,
+    floor: p.floor,
+    priorAlpha: p.priorAlpha,
+    priorBeta: p.priorBeta,
+  };
+}
