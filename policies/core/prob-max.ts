@@ -32,7 +32,7 @@
 import { NumericalError } from '../errors.ts';
 
 /** Grid points each arm contributes (HALF + 1 on each side of its mode, sharing the mode). */
-export const POINTS_PER_ARM = 32;
+export const POINTS_PER_ARM = 24;
 const HALF = POINTS_PER_ARM / 2;
 const ARM_STRIDE = 2 * HALF + 1;
 /** Normal core width in standard deviations. */
@@ -191,10 +191,12 @@ function mergeGrids(ws: Workspace, n: number): number {
 
 /**
  * Arm j's CDF, density and density slope at x from the cubic Hermite interpolant of its CDF between its own
- * nodes (values F, slopes f), into ws.curF / curf / curd. x must not decrease between calls for the same arm.
+ * nodes (values F, slopes f), into ws.curF / curf / curd, at grid point k (an index, not a double: a double
+ * argument to a call that is not inlined is boxed on the heap). k must not decrease between calls for one arm.
  */
-function evalArm(ws: Workspace, j: number, x: number): void {
+function evalArm(ws: Workspace, j: number, k: number): void {
   const { nodeX, nodeLogF: nodeDens, nodeF, nodeInvH, cursor } = ws;
+  const x = ws.grid[k]!;
   const base = j * ARM_STRIDE;
   if (x <= nodeX[base]!) {
     ws.curF[j] = 0;
@@ -227,11 +229,16 @@ function evalArm(ws: Workspace, j: number, x: number): void {
 }
 
 /**
- * With every arm evaluated at x: adds w g_i(x) + c g_i'(x) to out[i], where g_i = f_i Π_{j≠i} F_j (its
- * derivative by the product rule, with prefix and suffix products carrying their derivatives: O(n)).
+ * With every arm evaluated at grid point k: adds w g_i + c g_i' to out[i], where g_i = f_i Π_{j≠i} F_j (its
+ * derivative by the product rule, with prefix and suffix products carrying their derivatives: O(n)), and w, c are
+ * the point's corrected-trapezoid weights (h_k-1 + h_k) / 2 and (h_k^2 - h_k-1^2) / 12.
  */
-function accumulate(ws: Workspace, n: number, w: number, c: number, out: Float64Array): void {
-  const { curF, curf, curd, suffix, suffixD } = ws;
+function accumulate(ws: Workspace, n: number, k: number, m: number, out: Float64Array): void {
+  const { curF, curf, curd, suffix, suffixD, grid } = ws;
+  const h = k + 1 < m ? grid[k + 1]! - grid[k]! : 0;
+  const hPrev = k > 0 ? grid[k]! - grid[k - 1]! : 0;
+  const w = 0.5 * (hPrev + h);
+  const c = (h * h - hPrev * hPrev) / 12;
   suffix[n] = 1;
   suffixD[n] = 0;
   for (let j = n - 1; j >= 0; j--) {
@@ -258,18 +265,21 @@ function accumulate(ws: Workspace, n: number, w: number, c: number, out: Float64
  * fourth order) on the merged grid: Σ_k h_k/2 (g_k + g_k+1) + h_k^2/12 (g'_k - g'_k+1). Normalised at the end.
  */
 function sweep(ws: Workspace, n: number, m: number, out: Float64Array): void {
-  const { grid, cursor } = ws;
+  const { cursor, startIdx, endIdx, curF, curf, curd } = ws;
   for (let j = 0; j < n; j++) {
     cursor[j] = 0;
     out[j] = 0;
   }
-  let hPrev = 0;
   for (let k = 0; k < m; k++) {
-    const x = grid[k]!;
-    const h = k + 1 < m ? grid[k + 1]! - x : 0;
-    for (let j = 0; j < n; j++) evalArm(ws, j, x);
-    accumulate(ws, n, 0.5 * (hPrev + h), (h * h - hPrev * hPrev) / 12, out);
-    hPrev = h;
+    for (let j = 0; j < n; j++) {
+      if (k > startIdx[j]! && k < endIdx[j]!) evalArm(ws, j, k);
+      else {
+        curF[j] = k <= startIdx[j]! ? 0 : 1;
+        curf[j] = 0;
+        curd[j] = 0;
+      }
+    }
+    accumulate(ws, n, k, m, out);
   }
   let sum = 0;
   for (let j = 0; j < n; j++) {
