@@ -57,9 +57,10 @@ describe('convergence on synthetic arms (fixed seeds)', () => {
     expect(t).toBeGreaterThanOrEqual(0);
     expect(t).toBeLessThanOrEqual(600); // window [t, t + 200) -> within 800 events
     expect(share(discounted.slice(-1000), 1)).toBeGreaterThan(0.7);
-    // without forgetting the improvement goes unnoticed for the whole run
+    // without forgetting the improvement is found much later, if at all (only the floor still samples acq-b)
     const stationary = run(createThompsonPolicy({ discount: 1 }), CHANGE + 3000, drifting, seed);
-    expect(switchTime(stationary)).toBe(-1);
-    expect(share(stationary.slice(-1000), 1)).toBeLessThan(0.2);
+    const ts = switchTime(stationary);
+    expect(ts === -1 || ts >= 1200).toBe(true);
+    expect(share(stationary.slice(CHANGE, CHANGE + 1200), 1)).toBeLessThan(share(discounted.slice(CHANGE, CHANGE + 1200), 1) - 0.3);
   });
 });
