@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blameWeight, classifyResponseCode, DEFAULT_BLAME, NO_BLAME, parseBlameOptions, RESPONSE_CODES } from '../../policies/reward/index.ts';
+import { blameWeight, classifyResponseCode, DEFAULT_BLAME, ISSUER_BLAME, NO_BLAME, parseBlameOptions, RESPONSE_CODES } from '../../policies/reward/index.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 
 describe('blame', () => {
@@ -26,8 +26,10 @@ describe('blame', () => {
     expect(blameWeight('00', false, o)).toBe(0.9);
     expect(blameWeight('51', true, o)).toBe(1);
     expect(blameWeight('51', false, NO_BLAME)).toBe(1);
-    expect(blameWeight('51', false)).toBe(DEFAULT_BLAME.issuerWeight);
-    expect(DEFAULT_BLAME.issuerWeight).toBeLessThan(1);
+    // default is off (see the blame experiment): every outcome counts fully unless the operator opts in
+    expect(DEFAULT_BLAME).toEqual(NO_BLAME);
+    expect(blameWeight('51', false)).toBe(1);
+    expect(blameWeight('51', false, ISSUER_BLAME)).toBe(0.5);
   });
 
   it('validates options, naming the field', () => {
