@@ -39,9 +39,8 @@ class ThompsonPolicy implements Policy {
   private path: (SegmentNode | undefined)[];
   private alpha = new Float64Array(32);
   private beta = new Float64Array(32);
-  /** Posterior of the last `posterior()` call. */
-  private postA = 0;
-  private postB = 0;
+  /** Posterior (alpha, beta) of the last `posterior()` call (a typed array: double fields would be boxed). */
+  private readonly post = new Float64Array(2);
 
   constructor(params: ThompsonParams) {
     this.p = params;
@@ -75,9 +74,11 @@ class ThompsonPolicy implements Policy {
     this.tree.path(context, this.path);
     for (let i = 0; i < n; i++) {
       this.posterior(candidates[i]!);
-      this.alpha[i] = this.postA;
-      this.beta[i] = this.postB;
-      out.scores[i] = this.postA / (this.postA + this.postB);
+      const a = this.post[0]!;
+      const b = this.post[1]!;
+      this.alpha[i] = a;
+      this.beta[i] = b;
+      out.scores[i] = a / (a + b);
     }
     const p = out.probabilities;
     probMaxBeta(this.alpha, this.beta, n, p);
@@ -94,10 +95,10 @@ class ThompsonPolicy implements Policy {
   predict(context: Context, route: string): number {
     this.tree.path(context, this.path);
     this.posterior(route);
-    return this.postA / (this.postA + this.postB);
+    return this.post[0]! / (this.post[0]! + this.post[1]!);
   }
 
-  /** Posterior Beta(postA, postB) of `route` along the current `path`. */
+  /** Posterior Beta(post[0], post[1]) of `route` along the current `path`. */
   private posterior(route: string): void {
     const { poolStrength: S, discount: g, priorAlpha, priorBeta } = this.p;
     const tick = this.tree.tick;
@@ -118,8 +119,8 @@ class ThompsonPolicy implements Policy {
       }
     }
     // guard against b = S - a rounding to 0 when m is 1 to machine precision
-    this.postA = a > 0 ? a : Number.MIN_VALUE;
-    this.postB = b > 0 ? b : Number.MIN_VALUE;
+    this.post[0] = a > 0 ? a : Number.MIN_VALUE;
+    this.post[1] = b > 0 ? b : Number.MIN_VALUE;
   }
 
   snapshot(): PolicySnapshot {
