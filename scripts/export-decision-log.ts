@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     const consumer = await nc.jetstream().consumers.get(stream);
     const messages = await consumer.consume();
     for await (const m of messages) {
-      if (!file.write(m.string() + '\n')) await new Promise((r) => file.once('drain', r));
+      if (!file.write(m.string() + '\n')) await new Promise<void>((r) => file.once('drain', () => r()));
       written++;
       bar.tick();
       if (m.seq >= last) break;
