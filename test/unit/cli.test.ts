@@ -3,8 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPolicy } from '../../policies/registry.ts';
 import { main } from '../../simulator/cli/main.ts';
 import { bufferStream, runPolicyToDecisionLog, tempDir, worldCsv } from './ope-fixtures.ts';
+import { obdSampleDir } from '../support/obd-sample.ts';
 
-const OBD = '/work/shared/data/obd/men';
+const OBD = obdSampleDir();
 const tmp = tempDir('cli-test');
 afterAll(() => tmp.cleanup());
 

@@ -2,8 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LogFormatError } from '../../policies/errors.ts';
 import { EmpiricalPropensity, forEachLine, parseCsvLine, readLog, type LoggedRow } from '../../simulator/logs/index.ts';
 import { tempDir, worldCsv } from './ope-fixtures.ts';
+import { obdSampleDir } from '../support/obd-sample.ts';
 
-const OBD = '/work/shared/data/obd/men';
+const OBD = obdSampleDir();
 const tmp = tempDir('logs-test');
 afterAll(() => tmp.cleanup());
 
