@@ -33,7 +33,7 @@
 import { NumericalError } from '../errors.ts';
 
 /** Grid points each arm contributes (HALF + 1 on each side of its mode, sharing the mode). */
-export const POINTS_PER_ARM = 24;
+export const POINTS_PER_ARM = 32;
 const HALF = POINTS_PER_ARM / 2;
 const ARM_STRIDE = 2 * HALF + 1;
 /** Normal core width in standard deviations. */

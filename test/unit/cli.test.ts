@@ -4,6 +4,7 @@ import { createPolicy } from '../../policies/registry.ts';
 import { main } from '../../simulator/cli/main.ts';
 import { bufferStream, runPolicyToDecisionLog, tempDir, worldCsv } from './ope-fixtures.ts';
 import { obdSampleDir } from '../support/obd-sample.ts';
+import { POLICY_NAMES } from '../../policies/registry.ts';
 
 const OBD = obdSampleDir();
 const tmp = tempDir('cli-test');
@@ -121,7 +122,8 @@ describe('router-sim ope', () => {
     const r = await run(['ope', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--log LOG/);
-    expect(r.stdout).toMatch(/targets: uniform, empirical, random/);
+    // every target: uniform, empirical, and each policy of the registry
+    expect(r.stdout).toContain(`targets: ${['uniform', 'empirical', ...POLICY_NAMES].join(', ')}`);
   });
 });
 
