@@ -26,6 +26,8 @@ import { RetryPolicy, type RetryDecision, type RetryPolicyOptions } from '../../
 import { limitsFor } from '../../policies/retry/rules.ts';
 import { LONGEST_LIMIT_WINDOW_SECONDS } from '../../policies/retry/rules-table.ts';
 import type { PaymentContext } from '../../policies/core/context.ts';
+import type { DecisionRecord } from '../decisions/decision-record.ts';
+import { paymentContextOf } from '../decisions/decision-service.ts';
 import type { AttemptCounterStore } from './counter-store.ts';
 import type { RetryRequest } from './schemas.ts';
 
@@ -43,26 +45,12 @@ export interface RetryAnswer {
   readonly requiresCardUpdate?: boolean;
 }
 
-/** A retry decision as logged and joined with its outcome (the decision log's record, `kind: "retry"`). */
-export interface RetryDecisionRecord {
-  readonly type: 'decision';
-  readonly decisionId: string;
-  readonly kind: 'retry';
-  readonly at: string;
-  readonly policy: string;
-  readonly policyVersion: string;
-  readonly seed: number;
-  readonly key: string;
-  readonly observations: number;
-  /** The payment context plus the retry fields and derived features the policy saw. */
-  readonly context: PaymentContext;
-  /** Arm ids offered (`[stratum|]delay@route`), with probabilities and scores aligned. */
-  readonly candidates: readonly string[];
-  readonly probabilities: readonly number[];
-  readonly scores: readonly number[];
-  readonly chosen: string;
-  readonly propensity: number;
-}
+/**
+ * A retry decision as logged and joined with its outcome: the decision log's record with `kind: "retry"`;
+ * its context is the payment context plus the retry fields, its candidates the arm ids
+ * (`[stratum|]delay@route`).
+ */
+export type RetryDecisionRecord = DecisionRecord & { readonly kind: 'retry' };
 
 export interface RetryMetricsPort {
   readonly decisions: { inc(labels: { kind: string; policy: string; route: string }, value?: number): void };
@@ -104,7 +92,8 @@ export class RetryService {
     const started = performance.now();
     const { counters, metrics } = this.deps;
     const now = this.deps.now();
-    const occurredAtMs = body.occurredAt === undefined ? now : this.timestamp('occurredAt', body.occurredAt);
+    const payment = paymentContextOf(body, now);
+    const { occurredAtMs } = payment;
     const firstAttemptAtMs = body.firstAttemptAt === undefined ? undefined : this.timestamp('firstAttemptAt', body.firstAttemptAt);
     if (firstAttemptAtMs !== undefined && firstAttemptAtMs > occurredAtMs) {
       throw new ValidationError('firstAttemptAt', `must not be after occurredAt (${new Date(occurredAtMs).toISOString()})`);
@@ -114,18 +103,7 @@ export class RetryService {
     if (replay) return replay;
 
     const req: RetryContext = {
-      transactionId: body.transactionId,
-      merchantId: body.merchantId,
-      amountMinor: body.amountMinor,
-      currency: body.currency,
-      cardNetwork: body.cardNetwork,
-      cardType: body.cardType,
-      issuerCountry: body.issuerCountry,
-      channel: body.channel,
-      mcc: body.mcc,
-      threeDS: body.threeDS,
-      ...(body.binPrefix !== undefined ? { binPrefix: body.binPrefix } : {}),
-      occurredAtMs,
+      ...payment,
       attempt: body.attempt,
       declineCode: body.declineCode,
       ...(body.merchantAdviceCode !== undefined ? { merchantAdviceCode: body.merchantAdviceCode } : {}),
