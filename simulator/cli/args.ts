@@ -22,6 +22,14 @@ export interface OptionSpec {
   readonly help: string;
 }
 
+/** Options every log-reading command (ope, replay) takes, with one meaning everywhere. */
+export const LOG_INPUT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  log: { kind: 'string', help: 'the log file' },
+  format: { kind: 'string', help: 'jsonl (router decision log), csv (generic), obd (Open Bandit Dataset)' },
+  json: { kind: 'boolean', help: 'print one JSON object on stdout' },
+  quiet: { kind: 'boolean', help: 'no progress output' },
+};
+
 export type ParsedOptions = Readonly<Record<string, string | boolean | undefined>>;
 
 /** Parse argv against the command's options; `--help` is always accepted. */

@@ -16,6 +16,7 @@ import { empiricalTargetFromLog, parseSnapshot, targetNames, type TargetPolicy }
 import {
   type CliIo,
   type OptionSpec,
+  LOG_INPUT_OPTIONS,
   flag,
   jsonFileOption,
   jsonObjectOption,
@@ -30,10 +31,8 @@ import {
 import { fileProgress } from '../progress-io.ts';
 
 export const OPE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  log: { kind: 'string', help: 'the log file' },
-  format: { kind: 'string', help: 'jsonl (router decision log), csv (generic), obd (Open Bandit Dataset)' },
+  ...LOG_INPUT_OPTIONS,
   target: { kind: 'string', help: 'policy to evaluate: uniform or a route policy name' },
-  json: { kind: 'boolean', help: 'print one JSON object on stdout' },
   html: { kind: 'string', help: 'also write a self-contained HTML report to FILE' },
   seed: { kind: 'string', help: 'seed of the bootstrap and of randomised targets (default 1)' },
   bootstrap: { kind: 'string', help: 'bootstrap replicates for the 95% intervals (default 200)' },
@@ -50,7 +49,6 @@ export const OPE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'propensity-fields': { kind: 'string', help: 'context fields bucketing estimated propensities (default: categorical fields)' },
   features: { kind: 'string', help: 'reward-model feature spec (JSON EncoderSpec file)' },
   kind: { kind: 'string', help: 'jsonl: evaluate route (default) or retry decisions' },
-  quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
 export async function runOpe(argv: readonly string[], io: CliIo): Promise<number> {

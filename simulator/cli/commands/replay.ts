@@ -14,6 +14,7 @@ import { parseSnapshot } from '../../target/index.ts';
 import {
   type CliIo,
   type OptionSpec,
+  LOG_INPUT_OPTIONS,
   flag,
   jsonFileOption,
   jsonObjectOption,
@@ -28,10 +29,8 @@ import {
 import { fileProgress } from '../progress-io.ts';
 
 export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  log: { kind: 'string', help: 'the log file' },
-  format: { kind: 'string', help: 'jsonl (router decision log), csv (generic), obd (Open Bandit Dataset)' },
+  ...LOG_INPUT_OPTIONS,
   policy: { kind: 'string', help: 'route policy to replay (with --verify: default the log\'s)' },
-  json: { kind: 'boolean', help: 'print one JSON object on stdout' },
   html: { kind: 'string', help: 'also write a self-contained HTML report to FILE (replay method)' },
   seed: { kind: 'string', help: 'seed of the policy\'s decisions and of rejection sampling (default 1; --verify uses the log\'s seeds)' },
   params: { kind: 'string', help: 'policy params as JSON (or @FILE)' },
@@ -42,7 +41,6 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'propensity-fields': { kind: 'string', help: 'context fields bucketing estimated propensities' },
   verify: { kind: 'boolean', help: 'jsonl only: replay the decision log bit-exactly from its seeds and report mismatches' },
   kind: { kind: 'string', help: 'jsonl: which decisions, route (default) or retry' },
-  quiet: { kind: 'boolean', help: 'no progress output' },
 };
 
 export async function runReplay(argv: readonly string[], io: CliIo): Promise<number> {
