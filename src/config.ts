@@ -7,6 +7,7 @@
  */
 import { InvalidConfigError } from '../policies/errors.ts';
 import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
+import { RETRY_POLICY_NAMES, isRetryPolicyName } from '../policies/retry/factory.ts';
 
 /**
  * The project's best route policy, served when ROUTE_POLICY is unset: the first registered name of this
@@ -15,8 +16,11 @@ import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
  */
 export const PREFERRED_ROUTE_POLICIES: readonly string[] = ['thompson', 'linucb', 'random'];
 export const DEFAULT_ROUTE_POLICY: string = PREFERRED_ROUTE_POLICIES.find(isPolicyName) ?? 'random';
-/** Served by `/v1/retry` (another issue); recorded here so RETRY_POLICY has one reader. */
-export const DEFAULT_RETRY_POLICY = 'thompson';
+/**
+ * The project's best retry policy, served by `/v1/retry` when RETRY_POLICY is unset: LinUCB over the retry
+ * features recovered the largest share of soft declines in the retry experiment (docs/retry.md).
+ */
+export const DEFAULT_RETRY_POLICY = 'linucb';
 /** Seed of the per-decision Rng (`rng.reseed(seed, transactionId)`); logged with every decision. */
 export const DEFAULT_SEED = 20261122;
 
@@ -109,7 +113,9 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
   if (!NAME.test(replicaId)) throw new InvalidConfigError('ROUTER_REPLICA_ID', `must be 1..64 letters, digits, "_" or "-", got "${replicaId}"`);
   const adminToken = env['ADMIN_TOKEN'] === undefined || env['ADMIN_TOKEN'] === '' ? undefined : env['ADMIN_TOKEN'];
   const retryPolicy = str(env, 'RETRY_POLICY') ?? DEFAULT_RETRY_POLICY;
-  if (!NAME.test(retryPolicy)) throw new InvalidConfigError('RETRY_POLICY', `not a policy name: "${retryPolicy}"`);
+  if (!isRetryPolicyName(retryPolicy)) {
+    throw new InvalidConfigError('RETRY_POLICY', `unknown retry policy "${retryPolicy}"; known: ${[...new Set([...RETRY_POLICY_NAMES, ...POLICY_NAMES])].join(', ')}`);
+  }
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new InvalidConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);

@@ -6,6 +6,7 @@
 import { pino, type Logger } from 'pino';
 import type { Policy } from '../policies/core/policy.ts';
 import { createPolicy } from '../policies/registry.ts';
+import { createRetryBasePolicy } from '../policies/retry/factory.ts';
 import { AdminService } from './admin/admin-service.ts';
 import type { Bus } from './bus/bus.ts';
 import { EmbeddedBus } from './bus/embedded-bus.ts';
@@ -15,16 +16,22 @@ import { DecisionIds } from './decisions/decision-id.ts';
 import { DecisionLog } from './decisions/decision-log.ts';
 import { DecisionService } from './decisions/decision-service.ts';
 import { RecentDecisions } from './decisions/recent-decisions.ts';
+import { ttlStartOf } from './decisions/decision-record.ts';
 import { buildApp } from './http/app.ts';
 import { DeadLetters } from './learning/dead-letters.ts';
 import { Learner } from './learning/learner.ts';
 import { OutcomeApplier } from './learning/outcome-applier.ts';
 import { OutcomeIntake } from './learning/outcome-intake.ts';
 import { PolicyState } from './learning/policy-state.ts';
+import { ServedPolicies } from './learning/served-policies.ts';
 import { approvalReward, type RewardOf } from './learning/reward.ts';
 import { ApprovalWindow } from './metrics/approval-window.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { readinessOf } from './readiness.ts';
+import { MemoryAttemptCounterStore, type AttemptCounterStore } from './retry/counter-store.ts';
+import { RedisAttemptCounterStore } from './retry/redis-counter-store.ts';
+import { RetryService } from './retry/retry-service.ts';
+import { parseTimestamp } from './time.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
@@ -36,8 +43,12 @@ export interface RouterOptions {
   readonly store?: Store;
   readonly logger?: Logger;
   readonly rewardOf?: RewardOf;
-  /** Build the served policy by name (default: the registry's createPolicy). */
+  /** Reward of retry outcomes (default: `rewardOf`). */
+  readonly retryRewardOf?: RewardOf;
+  /** Build the served route policy by name (default: the registry's createPolicy). */
   readonly policyFactory?: (name: string, params?: { readonly [key: string]: unknown }) => Policy;
+  /** Build the served retry policy by name (default: createRetryBasePolicy: `fixed`, the linear policies with the retry features, any registry name). */
+  readonly retryPolicyFactory?: (name: string, params?: { readonly [key: string]: unknown }) => Policy;
   readonly defaultMetrics?: boolean;
   /** Time allowed for draining buffers at shutdown. */
   readonly drainTimeoutMs?: number;
@@ -49,7 +60,10 @@ export interface Router {
   readonly app: FastifyInstance;
   readonly bus: Bus;
   readonly store: Store;
+  /** The route policy's state (`policies.route`). */
   readonly state: PolicyState;
+  /** Both served policies: route and retry. */
+  readonly policies: ServedPolicies;
   readonly learner: Learner;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -86,8 +100,13 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     logger.info({ state: s, detail }, 'store state');
   });
 
-  const state = new PolicyState((options.policyFactory ?? createPolicy)(config.routePolicy, {}), config.decisionTtlMs);
-  metrics.policyObservations.set({ policy: state.policy.name }, 0);
+  const routeFactory = options.policyFactory ?? createPolicy;
+  const retryFactory = options.retryPolicyFactory ?? createRetryBasePolicy;
+  const state = new PolicyState(routeFactory(config.routePolicy, {}), config.decisionTtlMs, 'route');
+  const retryState = new PolicyState(retryFactory(config.retryPolicy, {}), config.decisionTtlMs, 'retry');
+  const policies = new ServedPolicies(state, retryState);
+  for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);
+  const ids = new DecisionIds();
   const recent = new RecentDecisions(200_000, config.decisionTtlMs);
   const log = new DecisionLog({
     bus,
@@ -104,23 +123,39 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     storeBudgetMs: config.storeBudgetMs,
     store,
     recent,
-    ids: new DecisionIds(),
+    ids,
     log,
     metrics,
     now: Date.now,
     onError: (err) => logger.debug({ err }, 'decision write deferred'),
   });
+  const counters: AttemptCounterStore = store instanceof RedisStore ? new RedisAttemptCounterStore(store.connection, { prefix: names.keyPrefix }) : new MemoryAttemptCounterStore();
+  const retry = new RetryService({
+    policy: () => retryState.policy,
+    counters,
+    seed: config.seed,
+    now: Date.now,
+    newDecisionId: (atMs) => ids.next(atMs, 'retry'),
+    // kept like a route decision (join store, decision log), for as long as its outcome may take to come
+    onDecision: async (record) => {
+      const at = Date.parse(record.at);
+      await decisions.keep(`retry:${record.key}`, record, at, ttlStartOf(record) - at + config.decisionTtlMs);
+    },
+    metrics,
+    parseTimestamp,
+  });
   const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
   const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
   const late: { learner?: Learner; admin?: AdminService } = {};
   const applier = new OutcomeApplier({
-    state,
+    policies,
     store,
     recent,
     metrics,
     approval,
     log,
     rewardOf: options.rewardOf ?? approvalReward,
+    ...(options.retryRewardOf ? { retryRewardOf: options.retryRewardOf } : {}),
     ttlMs: config.decisionTtlMs,
     adminSubject: names.adminSubject,
     deadLetter: (d) => {
@@ -139,7 +174,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     isStopping: () => late.learner?.isStopping ?? false,
   });
   const theLearner = new Learner({
-    state,
+    policies,
     bus,
     store,
     applier,
@@ -154,12 +189,20 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
       deadLetters.enableBus();
     },
   });
-  const theAdmin = new AdminService({ state, bus, store, learner: theLearner, adminSubject: names.adminSubject, policyFactory: options.policyFactory ?? createPolicy });
+  const theAdmin = new AdminService({
+    policies,
+    bus,
+    store,
+    learner: theLearner,
+    adminSubject: names.adminSubject,
+    policyFactory: (kind, name, params) => (kind === 'route' ? routeFactory : retryFactory)(name, params),
+  });
   late.learner = theLearner;
   late.admin = theAdmin;
 
   const app = await buildApp({
     route: (body) => decisions.route(body),
+    retry,
     acceptOutcomes: (outcomes) => intake.accept(outcomes),
     readiness: () =>
       readinessOf({
@@ -195,12 +238,13 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     bus,
     store,
     state,
+    policies,
     learner: theLearner,
     metrics,
     logger,
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
-      logger.info({ address, policy: state.policy.name, seed: config.seed, bus: bus.kind, store: store.kind }, 'router listening');
+      logger.info({ address, policy: state.policy.name, retryPolicy: retryState.policy.name, seed: config.seed, bus: bus.kind, store: store.kind }, 'router listening');
       await startLearning();
       return address;
     },
@@ -213,7 +257,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
         if (left.some((n) => typeof n === 'number' && n > 0)) logger.warn({ left }, 'buffers not fully drained at shutdown');
         await bus.close();
         await store.close();
-        logger.info({ seq: state.seq, observations: state.policy.observations }, 'router stopped');
+        logger.info({ seq: policies.seq, observations: state.policy.observations, retryObservations: retryState.policy.observations }, 'router stopped');
       })();
       return closing;
     },

@@ -1,9 +1,14 @@
 /**
- * Decision ids: `d-<epoch ms, base 36>-<replica tag>-<counter, base 36>`. Unique across replicas (random
- * per-process tag) and they carry their decision time, so an outcome for a decision whose record is gone
- * can still be told "expired" from "unknown".
+ * Decision ids: `d-<epoch ms, base 36>-<replica tag>-<counter, base 36>` for route decisions, `r-...` for
+ * retry decisions. Unique across replicas (random per-process tag) and they carry their decision time and
+ * kind, so an outcome for a decision whose record is gone can still be told "expired" from "unknown" (a
+ * retry's outcome may come days later: its TTL counts from when the retry was scheduled to run).
  */
 import { randomBytes } from 'node:crypto';
+import type { DecisionKind } from './decision-record.ts';
+
+const PREFIX: Readonly<Record<DecisionKind, string>> = { route: 'd', retry: 'r' };
+const ID = /^([dr])-([0-9a-z]{1,11})-[0-9a-f]+-[0-9a-z]+$/;
 
 export class DecisionIds {
   private counter = 0;
@@ -13,16 +18,22 @@ export class DecisionIds {
     this.tag = tag;
   }
 
-  next(atMs: number): string {
+  next(atMs: number, kind: DecisionKind = 'route'): string {
     this.counter = (this.counter + 1) % 0x7fffffff;
-    return `d-${atMs.toString(36)}-${this.tag}-${this.counter.toString(36)}`;
+    return `${PREFIX[kind]}-${atMs.toString(36)}-${this.tag}-${this.counter.toString(36)}`;
   }
 }
 
 /** Decision time encoded in a decision id, or undefined when the id is not one of ours. */
 export function decidedAtOf(decisionId: string): number | undefined {
-  const m = /^d-([0-9a-z]{1,11})-[0-9a-f]+-[0-9a-z]+$/.exec(decisionId);
+  const m = ID.exec(decisionId);
   if (!m) return undefined;
-  const ms = parseInt(m[1]!, 36);
+  const ms = parseInt(m[2]!, 36);
   return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** Kind encoded in a decision id, or undefined when the id is not one of ours. */
+export function decisionKindOf(decisionId: string): DecisionKind | undefined {
+  const m = ID.exec(decisionId);
+  return m ? (m[1] === 'r' ? 'retry' : 'route') : undefined;
 }

@@ -5,6 +5,7 @@
  * byte-identical answer from whichever replica decided.
  */
 import type { PaymentContext } from '../../policies/core/context.ts';
+import { parseActionId } from '../../policies/retry/actions.ts';
 
 export type DecisionKind = 'route' | 'retry';
 
@@ -25,6 +26,19 @@ export interface DecisionRecord {
   readonly scores: readonly number[];
   readonly chosen: string;
   readonly propensity: number;
+}
+
+/** The longest delay a retry action may have (the delay buckets are below 30 days). */
+export const MAX_RETRY_DELAY_MS = 30 * 86_400_000;
+
+/**
+ * When the decision's TTL starts counting: a route decision's outcome follows it at once; a retry's
+ * follows the retry, which may be scheduled days later (its delay is in the chosen action id).
+ */
+export function ttlStartOf(record: Pick<DecisionRecord, 'kind' | 'at' | 'chosen'>): number {
+  const at = Date.parse(record.at);
+  if (record.kind !== 'retry') return at;
+  return at + (parseActionId(record.chosen)?.delaySeconds ?? 0) * 1000;
 }
 
 export interface RankedRoute {

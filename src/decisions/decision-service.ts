@@ -112,7 +112,7 @@ export class DecisionService {
    * log. Resolves with the decision to answer with: this one, or the one another replica made first.
    */
   async decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): Promise<DecisionRecord> {
-    const { metrics, recent } = this.deps;
+    const { metrics } = this.deps;
     const policy = state.policy;
     const out = this.buffer;
     const observations = policy.observations;
@@ -143,16 +143,27 @@ export class DecisionService {
       chosen: candidates[out.chosen]!,
       propensity: out.propensity,
     };
-    recent.add(txKey, record, now);
-    const write: DecisionWrite = { transactionKey: txKey, decisionId, recordJson: JSON.stringify(record), ttlMs: this.deps.ttlMs };
-    const winner = await this.claim(write);
+    const winner = await this.keep(txKey, record, now, this.deps.ttlMs);
     if (winner !== record) {
       metrics.idempotentReplays.inc({ source: 'store' });
       return winner;
     }
-    this.deps.log.decision(record);
     metrics.decisions.inc({ kind, policy: policy.name, route: record.chosen });
     return record;
+  }
+
+  /**
+   * Keep a decision so that its outcome can be joined on any replica and any policy can be evaluated from
+   * the log: in memory, claimed in the shared store under `txKey` for `ttlMs` (fail open: write-behind
+   * when the store is slow or down), and on the decision log. Used by `decide` and by the retry service.
+   * Resolves with the decision to answer with: this one, or the one another replica kept first.
+   */
+  async keep(txKey: string, record: DecisionRecord, now: number, ttlMs: number): Promise<DecisionRecord> {
+    this.deps.recent.add(txKey, record, now, ttlMs);
+    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson: JSON.stringify(record), ttlMs };
+    const winner = await this.claim(write);
+    if (winner === record) this.deps.log.decision(record);
+    return winner;
   }
 
   /**

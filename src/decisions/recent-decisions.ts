@@ -23,8 +23,9 @@ export class RecentDecisions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number): void {
-    const entry: Entry = { record, expiresAt: decidedAtMs + this.ttlMs, persisted: false };
+  /** `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's. */
+  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs): void {
+    const entry: Entry = { record, expiresAt: decidedAtMs + ttlMs, persisted: false };
     this.byTransaction.delete(transactionKey);
     this.byTransaction.set(transactionKey, entry);
     this.byId.set(record.decisionId, entry);

@@ -8,8 +8,9 @@ import fastifySwagger from '@fastify/swagger';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
 import { ERROR_CODES, HttpError } from '../../policies/errors.ts';
-import type { RouteAnswer } from '../decisions/decision-record.ts';
+import type { DecisionKind, RouteAnswer } from '../decisions/decision-record.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { retryRoutes, type RetryDecider } from '../retry/http.ts';
 import { installErrorHandlers } from './errors.ts';
 import {
   DeadLetters,
@@ -31,13 +32,15 @@ import {
 
 export interface AppDeps {
   readonly route: (body: RouteRequest) => Promise<RouteAnswer>;
+  /** `POST /v1/retry`. */
+  readonly retry: RetryDecider;
   readonly acceptOutcomes: (outcomes: readonly Outcome[]) => Promise<number>;
   readonly readiness: () => ReadinessT;
   readonly metrics: Metrics;
   readonly admin: {
     list(): PolicyInfoT[];
-    patch(name: string, patch: { readonly [key: string]: unknown }): Promise<PolicyInfoT>;
-    stateOf(name: string): { name: string; seq: number; snapshot: unknown };
+    patch(name: string, patch: { readonly [key: string]: unknown }, kind?: DecisionKind): Promise<PolicyInfoT>;
+    stateOf(name: string, kind?: DecisionKind): { name: string; seq: number; snapshot: unknown };
     deadLetters(limit: number): Promise<unknown[]>;
   };
   readonly adminToken: string | undefined;
@@ -88,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.post('/v1/route', { schema: { summary: 'Choose a route for a payment', body: RouteRequest, response: { 200: RouteResponse, ...errors } } }, async (request) => deps.route(request.body));
 
+  await app.register(retryRoutes, { service: deps.retry });
+
   app.post(
     '/v1/outcomes',
     { schema: { summary: 'Report authorization outcomes (published to the outcome stream)', body: OutcomesRequest, response: { 202: OutcomesAccepted, ...errors } } },
@@ -110,6 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const admin = { security: [{ admin: [] }] };
+  /** Which served policy a name means when the route and retry policies share it (default: route first). */
+  const KindQuery = Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('route'), Type.Literal('retry')])) });
   app.get('/v1/policies', { schema: { summary: 'Served policies, their params and observations (admin)', ...admin, response: { 200: PoliciesResponse, ...errors } } }, async (request) => {
     checkAdmin(deps.adminToken, request);
     return { policies: deps.admin.list() };
@@ -117,19 +124,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.patch(
     '/v1/policies/:name',
-    { schema: { summary: 'Change tunables of a policy on every replica (admin)', ...admin, params: PolicyName, body: PolicyPatch, response: { 200: PolicyInfo, ...errors } } },
+    { schema: { summary: 'Change tunables of a policy on every replica (admin)', ...admin, params: PolicyName, querystring: KindQuery, body: PolicyPatch, response: { 200: PolicyInfo, ...errors } } },
     async (request) => {
       checkAdmin(deps.adminToken, request);
       const body = request.body as { params?: unknown; [key: string]: unknown };
       const keys = Object.keys(body);
       const patch = keys.length === 1 && keys[0] === 'params' && typeof body.params === 'object' && body.params !== null && !Array.isArray(body.params) ? (body.params as Record<string, unknown>) : body;
-      return deps.admin.patch(request.params.name, patch);
+      return deps.admin.patch(request.params.name, patch, request.query.kind);
     },
   );
 
-  app.get('/v1/policies/:name/state', { schema: { summary: 'Learned state of a served policy and the stream sequence it includes (admin)', ...admin, params: PolicyName, response: { 200: PolicyState, ...errors } } }, async (request) => {
+  app.get('/v1/policies/:name/state', { schema: { summary: 'Learned state of a served policy and the stream sequence it includes (admin)', ...admin, params: PolicyName, querystring: KindQuery, response: { 200: PolicyState, ...errors } } }, async (request) => {
     checkAdmin(deps.adminToken, request);
-    return deps.admin.stateOf(request.params.name);
+    return deps.admin.stateOf(request.params.name, request.query.kind);
   });
 
   app.get(

@@ -1,8 +1,8 @@
 /**
- * Keeps the served policy learning: at start, loads the latest snapshot from the store (tagged with the
- * outcome stream sequence it includes), then consumes the outcome stream from the next sequence with this
- * replica's durable consumer; every few seconds, and at shutdown, writes a snapshot. "Loaded" means the
- * state has caught up with the stream as it was at start.
+ * Keeps the served policies learning: at start, loads the latest snapshot of each (route and retry, each
+ * tagged with the outcome stream sequence it includes), then consumes the outcome stream from the lower of
+ * the two with this replica's durable consumer; every few seconds, and at shutdown, writes the snapshots
+ * that moved. "Loaded" means every state has caught up with the stream as it was at start.
  */
 import type { Logger } from 'pino';
 import type { Bus, ConsumerHandle } from '../bus/bus.ts';
@@ -11,11 +11,12 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { OutcomeApplier } from './outcome-applier.ts';
 import type { PolicyState } from './policy-state.ts';
+import type { ServedPolicies } from './served-policies.ts';
 
 export type LearnerPhase = 'waiting-for-store' | 'waiting-for-bus' | 'replaying' | 'live' | 'stopped';
 
 export interface LearnerDeps {
-  readonly state: PolicyState;
+  readonly policies: ServedPolicies;
   readonly bus: Bus;
   readonly store: Store;
   readonly applier: OutcomeApplier;
@@ -36,8 +37,9 @@ export class Learner {
   detail: string | undefined;
   private consumer: ConsumerHandle | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private savedSeq = -1;
-  /** The stream was recreated behind the snapshot: overwrite the stored snapshot regardless of its sequence. */
+  /** Sequence of each state's last written (or loaded) snapshot. */
+  private readonly savedSeq = new Map<PolicyState, number>();
+  /** The stream was recreated behind the snapshots: overwrite the stored ones regardless of their sequence. */
   private forceNext = false;
   private stopping = false;
   private saving: Promise<void> | undefined;
@@ -45,12 +47,8 @@ export class Learner {
 
   constructor(private readonly deps: LearnerDeps) {}
 
-  get snapshotName(): string {
-    return `route:${this.deps.state.policy.name}`;
-  }
-
   get loaded(): boolean {
-    const loaded = (this.phase === 'replaying' || this.phase === 'live') && this.deps.state.seq >= this.bootSeq;
+    const loaded = (this.phase === 'replaying' || this.phase === 'live') && this.deps.policies.seq >= this.bootSeq;
     if (loaded) this.everLoaded = true;
     return loaded;
   }
@@ -84,17 +82,18 @@ export class Learner {
   }
 
   private async run(): Promise<void> {
-    const { state, bus, store, names, logger } = this.deps;
+    const { policies, bus, store, names, logger } = this.deps;
     this.phase = 'waiting-for-store';
-    const snapshot = await this.retry('load snapshot', () => store.loadSnapshot(this.snapshotName));
-    if (this.stopping) return;
-    if (snapshot) {
+    for (const state of policies.all) {
+      const snapshot = await this.retry('load snapshot', () => store.loadSnapshot(state.snapshotName));
+      if (this.stopping) return;
+      if (!snapshot) continue;
       try {
         state.restore(JSON.parse(snapshot.json));
-        this.savedSeq = state.seq;
-        logger.info({ seq: state.seq, observations: state.policy.observations }, 'policy state restored from snapshot');
+        this.savedSeq.set(state, state.seq);
+        logger.info({ snapshot: state.snapshotName, seq: state.seq, observations: state.policy.observations }, 'policy state restored from snapshot');
       } catch (err) {
-        logger.warn({ err }, 'snapshot does not fit the served policy; starting from its initial state and replaying the stream');
+        logger.warn({ err, snapshot: state.snapshotName }, 'snapshot does not fit the served policy; starting from its initial state and replaying the stream');
       }
     }
     this.phase = 'waiting-for-bus';
@@ -111,10 +110,10 @@ export class Learner {
     this.deps.onStreams?.();
     const head = await this.retry('read stream head', () => bus.lastSeq(this.outcomeStream));
     if (head === undefined) return;
-    if (state.seq > head) {
-      logger.warn({ snapshotSeq: state.seq, streamSeq: head }, 'snapshot is ahead of the outcome stream (stream recreated?); keeping the state, following the new stream');
-      state.seq = head;
-      this.savedSeq = -1;
+    if (policies.handledSeq > head) {
+      logger.warn({ snapshotSeq: policies.handledSeq, streamSeq: head }, 'snapshot is ahead of the outcome stream (stream recreated?); keeping the state, following the new stream');
+      policies.rewind(head);
+      this.savedSeq.clear();
       this.forceNext = true;
     }
     this.bootSeq = head;
@@ -122,27 +121,27 @@ export class Learner {
     this.detail = undefined;
     const consumer = await this.retry('create consumer', () =>
       bus.consume(
-        { stream: this.outcomeStream, durable: names.durable, startSeq: state.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000, resumeFrom: () => state.seq + 1 },
+        { stream: this.outcomeStream, durable: names.durable, startSeq: policies.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000, resumeFrom: () => policies.seq + 1 },
         this.deps.applier.handle,
       ),
     );
     if (!consumer) return;
     this.consumer = consumer;
-    logger.info({ stream: this.outcomeStream, from: state.seq + 1, head }, 'consuming outcomes');
+    logger.info({ stream: this.outcomeStream, from: policies.seq + 1, head }, 'consuming outcomes');
     this.timer = setInterval(() => void this.snapshot(), this.deps.snapshotIntervalMs);
     this.timer.unref();
   }
 
   /** Called by the applier after each message. */
   onApplied(): void {
-    if (this.phase === 'replaying' && this.deps.state.seq >= this.bootSeq) {
+    if (this.phase === 'replaying' && this.deps.policies.seq >= this.bootSeq) {
       this.phase = 'live';
       this.everLoaded = true;
-      this.deps.logger.info({ seq: this.deps.state.seq }, 'policy state caught up with the outcome stream');
+      this.deps.logger.info({ seq: this.deps.policies.seq }, 'policy state caught up with the outcome stream');
     }
   }
 
-  /** Write a snapshot if the state moved since the last one. */
+  /** Write the snapshot of each state that moved since its last one. */
   snapshot(): Promise<void> {
     this.saving ??= this.writeSnapshot().finally(() => {
       this.saving = undefined;
@@ -151,19 +150,23 @@ export class Learner {
   }
 
   private async writeSnapshot(): Promise<void> {
-    const { state, store, metrics } = this.deps;
-    if (state.seq === this.savedSeq) return;
-    const snap = state.snapshot();
-    try {
-      const written = await store.saveSnapshot(this.snapshotName, { seq: snap.seq, json: JSON.stringify(snap) }, this.forceNext);
-      this.forceNext = false;
-      this.savedSeq = snap.seq;
-      metrics.snapshots.inc({ result: written ? 'written' : 'skipped' });
-    } catch (err) {
-      metrics.snapshots.inc({ result: 'failed' });
-      metrics.degraded.inc({ dependency: 'store', operation: 'snapshot' });
-      this.deps.logger.warn({ err }, 'snapshot failed; will retry');
+    const { policies, store, metrics } = this.deps;
+    let failed = false;
+    for (const state of policies.all) {
+      if (state.seq === this.savedSeq.get(state)) continue;
+      const snap = state.snapshot();
+      try {
+        const written = await store.saveSnapshot(state.snapshotName, { seq: snap.seq, json: JSON.stringify(snap) }, this.forceNext);
+        this.savedSeq.set(state, snap.seq);
+        metrics.snapshots.inc({ result: written ? 'written' : 'skipped' });
+      } catch (err) {
+        failed = true;
+        metrics.snapshots.inc({ result: 'failed' });
+        metrics.degraded.inc({ dependency: 'store', operation: 'snapshot' });
+        this.deps.logger.warn({ err, snapshot: state.snapshotName }, 'snapshot failed; will retry');
+      }
     }
+    if (!failed) this.forceNext = false;
   }
 
   /** Stop consuming (the message in progress finishes and is acked), then write a final snapshot. */

@@ -1,16 +1,17 @@
 /**
- * Applies the outcome stream to the policy state, one message at a time in stream order, so every replica
- * that reads the same stream from the same snapshot reaches the same state. Each outcome is joined to its
- * decision (stored with a TTL), applied exactly once (by decisionId), and acknowledged; unknown, expired
- * and malformed ones are counted and dead-lettered. Admin changes travel on the same stream, so they
- * reach every replica at the same position and are replayed after a restart.
+ * Applies the outcome stream to the served policies' states, one message at a time in stream order, so
+ * every replica that reads the same stream from the same snapshots reaches the same state. Each outcome is
+ * joined to its decision (stored with a TTL), applied exactly once (by decisionId) to the state of the
+ * decision's kind (route or retry), and acknowledged; unknown, expired and malformed ones are counted and
+ * dead-lettered once. Admin changes travel on the same stream, so they reach every replica at the same
+ * position and are replayed after a restart.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RouterError } from '../../policies/errors.ts';
 import type { BusMessage } from '../bus/bus.ts';
-import { decidedAtOf } from '../decisions/decision-id.ts';
+import { decidedAtOf, decisionKindOf } from '../decisions/decision-id.ts';
 import type { DecisionLog, OutcomeRecord } from '../decisions/decision-log.ts';
-import { parseDecisionRecord, type DecisionRecord } from '../decisions/decision-record.ts';
+import { MAX_RETRY_DELAY_MS, parseDecisionRecord, ttlStartOf, type DecisionRecord } from '../decisions/decision-record.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import { Outcome } from '../http/schemas.ts';
 import type { ApprovalWindow } from '../metrics/approval-window.ts';
@@ -19,8 +20,8 @@ import type { Store } from '../store/store.ts';
 import { parseTimestamp } from '../time.ts';
 import type { AdminChange } from './admin-change.ts';
 import { parseAdminChange } from './admin-change.ts';
-import type { PolicyState } from './policy-state.ts';
 import type { RewardOf } from './reward.ts';
+import type { ServedPolicies } from './served-policies.ts';
 
 const checkOutcome = TypeCompiler.Compile(Outcome);
 const decoder = new TextDecoder();
@@ -36,13 +37,16 @@ export interface DeadLetter {
 }
 
 export interface OutcomeApplierDeps {
-  readonly state: PolicyState;
+  readonly policies: ServedPolicies;
   readonly store: Store;
   readonly recent: RecentDecisions;
   readonly metrics: Metrics;
   readonly approval: ApprovalWindow;
   readonly log: DecisionLog;
+  /** Reward of route outcomes. */
   readonly rewardOf: RewardOf;
+  /** Reward of retry outcomes (default: the route reward). */
+  readonly retryRewardOf?: RewardOf;
   readonly ttlMs: number;
   readonly adminSubject: string;
   readonly deadLetter: (entry: DeadLetter) => void;
@@ -69,9 +73,9 @@ export class OutcomeApplier {
 
   /** Bus handler: resolves once the message is applied (or rejected) and acknowledged. */
   readonly handle = async (msg: BusMessage): Promise<void> => {
-    const { state, metrics } = this.deps;
-    if (msg.seq <= state.seq) {
-      msg.ack(); // already included (redelivery, or replay overlapping the snapshot)
+    const { policies, metrics } = this.deps;
+    if (msg.seq <= policies.seq) {
+      msg.ack(); // already included in every state (redelivery, or replay overlapping the snapshots)
       return;
     }
     if (msg.subject === this.deps.adminSubject) {
@@ -79,7 +83,8 @@ export class OutcomeApplier {
       this.advance(msg);
       return;
     }
-    metrics.outcomesReceived.inc({ source: 'stream' });
+    // a message some state has already handled (one state's snapshot is behind the other's) was counted then
+    if (msg.seq > policies.handledSeq) metrics.outcomesReceived.inc({ source: 'stream' });
     const payload = decoder.decode(msg.data);
     let parsed: unknown;
     try {
@@ -100,7 +105,8 @@ export class OutcomeApplier {
       return;
     }
     const decidedAt = decidedAtOf(outcome.decisionId);
-    if (decidedAt !== undefined && msg.timestampMs - decidedAt > this.deps.ttlMs) {
+    const longest = this.deps.ttlMs + (decisionKindOf(outcome.decisionId) === 'retry' ? MAX_RETRY_DELAY_MS : 0);
+    if (decidedAt !== undefined && msg.timestampMs - decidedAt > longest) {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
       return;
     }
@@ -110,9 +116,14 @@ export class OutcomeApplier {
       this.reject(msg, payload, 'unknown_decision', `no decision ${outcome.decisionId} (never made, or its record expired)`);
       return;
     }
-    const recordAt = Date.parse(record.at);
-    if (msg.timestampMs - recordAt > this.deps.ttlMs) {
+    const ttlFrom = ttlStartOf(record);
+    if (msg.timestampMs - ttlFrom > this.deps.ttlMs) {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
+      return;
+    }
+    const state = policies.of(record.kind);
+    if (msg.seq <= state.seq) {
+      this.advance(msg); // the state of this kind already includes it; the other state had caught up to here
       return;
     }
     if (state.hasApplied(record.decisionId)) {
@@ -120,12 +131,14 @@ export class OutcomeApplier {
       this.advance(msg);
       return;
     }
-    const { reward, weight } = this.deps.rewardOf(outcome);
+    const rewardOf = record.kind === 'retry' ? (this.deps.retryRewardOf ?? this.deps.rewardOf) : this.deps.rewardOf;
+    const { reward, weight } = rewardOf(outcome);
     state.policy.update(record.context, record.chosen, reward, weight);
-    state.markApplied(record.decisionId, recordAt);
+    state.markApplied(record.decisionId, ttlFrom);
     metrics.outcomesApplied.inc({ kind: record.kind });
-    metrics.policyObservations.set({ policy: state.policy.name }, state.policy.observations);
-    this.deps.approval.record(record.chosen, outcome.approved);
+    metrics.policyObservations.set({ kind: record.kind, policy: state.policy.name }, state.policy.observations);
+    // per-route approval of first attempts: retries go to cards that were just declined
+    if (record.kind === 'route') this.deps.approval.record(record.chosen, outcome.approved);
     const logged: OutcomeRecord = {
       type: 'outcome',
       decisionId: record.decisionId,
@@ -138,18 +151,22 @@ export class OutcomeApplier {
       weight,
     };
     this.deps.log.outcome(logged);
-    if (msg.seq % 1024 === 0) state.prune(msg.timestampMs);
+    if (msg.seq % 1024 === 0) policies.prune(msg.timestampMs);
     this.advance(msg);
   };
 
   private advance(msg: BusMessage): void {
-    this.deps.state.seq = msg.seq;
+    this.deps.policies.advance(msg.seq);
     this.deps.metrics.outcomeSeq.set(msg.seq);
     msg.ack();
     this.deps.onApplied?.(msg.seq);
   }
 
   private reject(msg: BusMessage, payload: string, reason: RejectReason, detail: string): void {
+    if (msg.seq <= this.deps.policies.handledSeq) {
+      this.advance(msg); // counted and dead-lettered when a state first handled it
+      return;
+    }
     this.deps.metrics.outcomesRejected.inc({ reason });
     this.deps.deadLetter({
       seq: msg.seq,
@@ -168,10 +185,11 @@ export class OutcomeApplier {
       this.deps.onAdmin?.({ type: 'tune', kind: 'route', policy: '?', patch: {} }, new Error(`admin message ${msg.seq} is malformed`));
       return;
     }
-    if (change.kind !== 'route' || change.policy !== this.deps.state.policy.name) return;
+    const state = this.deps.policies.of(change.kind);
+    if (msg.seq <= state.seq || change.policy !== state.policy.name) return;
     try {
-      this.deps.state.policy.tune(change.patch);
-      this.deps.metrics.adminChanges.inc({ policy: change.policy });
+      state.policy.tune(change.patch);
+      this.deps.metrics.adminChanges.inc({ kind: change.kind, policy: change.policy });
       this.deps.onAdmin?.(change, undefined);
     } catch (err) {
       this.deps.onAdmin?.(change, err);

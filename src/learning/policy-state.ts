@@ -5,6 +5,7 @@
  */
 import { InvalidStateError } from '../../policies/errors.ts';
 import type { Policy, PolicySnapshot } from '../../policies/core/policy.ts';
+import type { DecisionKind } from '../decisions/decision-record.ts';
 
 export const SNAPSHOT_FORMAT = 'router-state/1';
 
@@ -12,7 +13,7 @@ export interface StateSnapshot {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly seq: number;
   readonly policy: PolicySnapshot;
-  /** [decisionId, decidedAtMs] of applied decisions still within the TTL. */
+  /** [decisionId, ms the decision's TTL counts from] of applied decisions still within the TTL. */
   readonly applied: readonly (readonly [string, number])[];
 }
 
@@ -24,14 +25,25 @@ export class PolicyState {
   constructor(
     readonly policy: Policy,
     private readonly ttlMs: number,
+    /** Which decisions this state learns from: `/v1/route`'s or `/v1/retry`'s. */
+    readonly kind: DecisionKind = 'route',
   ) {}
+
+  /** The store's snapshot name: one per kind and policy, so changing one policy keeps the other's state. */
+  get snapshotName(): string {
+    return `${this.kind}:${this.policy.name}`;
+  }
 
   hasApplied(decisionId: string): boolean {
     return this.applied.has(decisionId);
   }
 
-  markApplied(decisionId: string, decidedAtMs: number): void {
-    this.applied.set(decisionId, decidedAtMs);
+  /**
+   * `ttlFromMs`: when the decision's TTL starts counting (a route decision: when it was made; a retry: when
+   * the retry was scheduled to run, since its outcome may come days after the decision).
+   */
+  markApplied(decisionId: string, ttlFromMs: number): void {
+    this.applied.set(decisionId, ttlFromMs);
   }
 
   get appliedCount(): number {

@@ -24,8 +24,8 @@ export interface Metrics {
   readonly bufferPending: Gauge<'buffer'>;
   readonly outcomeSeq: Gauge;
   readonly snapshots: Counter<'result'>;
-  readonly policyObservations: Gauge<'policy'>;
-  readonly adminChanges: Counter<'policy'>;
+  readonly policyObservations: Gauge<'kind' | 'policy'>;
+  readonly adminChanges: Counter<'kind' | 'policy'>;
 }
 
 export function createMetrics(approval: ApprovalWindow, options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -74,7 +74,7 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
     bufferPending: new Gauge({ name: 'router_buffer_pending', help: 'Items waiting in a write-behind buffer.', labelNames: ['buffer'], registers: r }),
     outcomeSeq: new Gauge({ name: 'router_outcome_stream_sequence', help: 'Last outcome stream sequence included in the policy state.', registers: r }),
     snapshots: new Counter({ name: 'router_snapshots_total', help: 'Policy snapshot writes, by result (written, skipped, failed).', labelNames: ['result'], registers: r }),
-    policyObservations: new Gauge({ name: 'router_policy_observations', help: 'Distinct outcomes the policy state has learned from.', labelNames: ['policy'], registers: r }),
-    adminChanges: new Counter({ name: 'router_policy_changes_total', help: 'Admin parameter changes applied from the stream.', labelNames: ['policy'], registers: r }),
+    policyObservations: new Gauge({ name: 'router_policy_observations', help: 'Distinct outcomes the policy state has learned from, by decision kind (route, retry) and policy.', labelNames: ['kind', 'policy'], registers: r }),
+    adminChanges: new Counter({ name: 'router_policy_changes_total', help: 'Admin parameter changes applied from the stream, by decision kind and policy.', labelNames: ['kind', 'policy'], registers: r }),
   };
 }

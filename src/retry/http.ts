@@ -12,11 +12,14 @@ import { ErrorBody } from '../http/schemas.ts';
 import type { RetryService } from './retry-service.ts';
 import { RetryRequest, RetryResponse } from './schemas.ts';
 
+/** What the route needs of the retry service. */
+export type RetryDecider = Pick<RetryService, 'decide'>;
+
 export interface RetryRoutesOptions {
-  readonly service: RetryService;
+  readonly service: RetryDecider;
 }
 
-const errors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+const errors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 
 export async function retryRoutes(instance: FastifyInstance, options: RetryRoutesOptions): Promise<void> {
   instance.post(

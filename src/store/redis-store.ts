@@ -69,6 +69,11 @@ export class RedisStore implements Store {
     this.redis = redis as ScriptRedis;
   }
 
+  /** The connection, for adapters that share it (the retry attempt counters); this store owns its lifecycle. */
+  get connection(): Redis {
+    return this.redis;
+  }
+
   async connect(): Promise<void> {
     try {
       await this.redis.connect();

@@ -163,6 +163,29 @@ describe('retry policy with the fixed schedule', () => {
     const snap = p.snapshot();
     const q = createFixedSchedulePolicy();
     q.restore(snap);
-    expect(q.params()).toEqual({ schedule: [60] });
+    expect(q.params()).toEqual({ schedule: [60], floor: 0 });
+    expect(() => createFixedSchedulePolicy({ floor: -0.1 })).toThrow(/fixed\.floor/);
+    expect(() => createFixedSchedulePolicy({ floor: 0.9 })).toThrow(/fixed\.floor/);
+  });
+
+  it('with a floor, keeps every allowed action evaluable: probabilities >= floor summing to 1, the schedule most likely', () => {
+    const floored = new RetryPolicy(createFixedSchedulePolicy({ floor: 0.02 }));
+    const routes = ['acq-a', 'acq-b'];
+    const counts = new Map<string, number>();
+    const r = new Rng(5);
+    for (let i = 0; i < 2000; i++) {
+      const d = floored.decide(req(1), routes, noHistory, r);
+      if (d.action !== 'retry') throw new Error('expected retry');
+      const sum = d.probabilities.reduce((s, x) => s + x, 0);
+      expect(Math.abs(sum - 1)).toBeLessThan(1e-12);
+      for (const x of d.probabilities) expect(x).toBeGreaterThanOrEqual(0.02 - 1e-12);
+      expect(d.propensity).toBe(d.probabilities[d.candidates.indexOf(d.chosen)]);
+      const key = `${d.delaySeconds}@${d.route}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const scheduled = counts.get('3600@acq-b') ?? 0;
+    // the scheduled action has probability 1 - (n - 1) * 0.02; every other allowed action is drawn too
+    expect(scheduled / 2000).toBeGreaterThan(0.6);
+    expect(counts.size).toBeGreaterThan(5);
   });
 });

@@ -194,13 +194,15 @@ describe('admin', () => {
     expect(res.statusCode).toBe(403);
   });
 
-  it('GET lists the served policy; PATCH tunes it (validated, naming the field), through the stream', async () => {
-    const r = await start();
+  it('GET lists the served policies (route, then retry); PATCH tunes one (validated, naming the field), through the stream', async () => {
+    const r = await start({ RETRY_POLICY: 'linucb' });
     const list = (await r.app.inject({ method: 'GET', url: '/v1/policies', headers: admin })).json();
-    expect(list.policies).toHaveLength(1);
+    expect(list.policies).toHaveLength(2);
     const p = list.policies[0];
     expect(p).toMatchObject({ name: 'linucb', kind: 'route', active: true, observations: 0 });
     expect(p.params.alpha).toBe(0.5);
+    expect(list.policies[1]).toMatchObject({ name: 'linucb', kind: 'retry', active: true, observations: 0 });
+    const retryAlpha = list.policies[1].params.alpha;
     const ok = await r.app.inject({ method: 'PATCH', url: '/v1/policies/linucb', headers: admin, payload: { alpha: 1.5 } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().params.alpha).toBe(1.5);
@@ -215,6 +217,18 @@ describe('admin', () => {
     const other = await r.app.inject({ method: 'PATCH', url: '/v1/policies/thompson', headers: admin, payload: { alpha: 1 } });
     expect(other.statusCode).toBe(404);
     expect(r.state.policy.params()['alpha']).toBe(0.25);
+    // the plain name meant the route policy; the retry policy of the same name is untouched until asked for
+    expect(r.policies.retry.policy.params()['alpha']).toBe(retryAlpha);
+    const retryPatch = await r.app.inject({ method: 'PATCH', url: '/v1/policies/linucb?kind=retry', headers: admin, payload: { alpha: 0.75 } });
+    expect(retryPatch.statusCode).toBe(200);
+    expect(retryPatch.json()).toMatchObject({ name: 'linucb', kind: 'retry' });
+    expect(r.policies.retry.policy.params()['alpha']).toBe(0.75);
+    expect(r.state.policy.params()['alpha']).toBe(0.25);
+    const badKind = await r.app.inject({ method: 'PATCH', url: '/v1/policies/linucb?kind=both', headers: admin, payload: { alpha: 1 } });
+    expect(badKind.statusCode).toBe(400);
+    expect(badKind.json().error.message).toMatch(/kind/);
+    const notRetry = await r.app.inject({ method: 'GET', url: '/v1/policies/thompson/state?kind=retry', headers: admin });
+    expect(notRetry.statusCode).toBe(404);
   });
 });
 
@@ -247,7 +261,7 @@ describe('health, readiness, metrics, OpenAPI', () => {
     const r = await start();
     const doc = (await r.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.0.3');
-    for (const path of ['/v1/route', '/v1/outcomes', '/healthz', '/readyz', '/metrics', '/v1/policies', '/v1/policies/{name}']) expect(doc.paths).toHaveProperty([path]);
+    for (const path of ['/v1/route', '/v1/retry', '/v1/outcomes', '/healthz', '/readyz', '/metrics', '/v1/policies', '/v1/policies/{name}']) expect(doc.paths).toHaveProperty([path]);
     expect(doc.paths['/v1/route'].post.requestBody.content['application/json'].schema.required).toContain('candidates');
   });
 });
