@@ -7,6 +7,8 @@
  */
 import { InvalidConfigError } from '../policies/errors.ts';
 import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
+import { DEFAULT_BLAME, ISSUER_BLAME, parseBlameOptions, type BlameOptions } from '../policies/reward/index.ts';
+import { rewardFunctionOf, type RewardConfig } from './learning/reward.ts';
 
 /**
  * The project's best route policy, served when ROUTE_POLICY is unset: the first registered name of this
@@ -45,6 +47,8 @@ export interface Config {
   /** How long `/v1/route` may wait for the shared store to claim a transactionId across replicas; 0: never. */
   readonly storeBudgetMs: number;
   readonly logLevel: string;
+  /** What the route policy learns from an outcome: reward expression (null: approval) and blame weights. */
+  readonly reward: RewardConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -132,7 +136,54 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
     snapshotIntervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 5000, 100, 3_600_000),
     storeBudgetMs: int(env, 'STORE_BUDGET_MS', 20, 0, 1000),
     logLevel,
+    reward: rewardConfig(env),
   };
+}
+
+function finiteNumber(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw new InvalidConfigError(name, `must be a finite number, got "${raw}"`);
+  return v;
+}
+
+function blameOf(env: Env): BlameOptions {
+  const raw = str(env, 'ROUTE_BLAME');
+  if (raw === undefined || raw === 'off') return DEFAULT_BLAME;
+  if (raw === 'issuer') return ISSUER_BLAME;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidConfigError('ROUTE_BLAME', `must be "off", "issuer" or a JSON object of issuerWeight, ambiguousWeight, unknownWeight in [0, 1], got "${raw}"`);
+  }
+  try {
+    return parseBlameOptions(parsed as { readonly [key: string]: unknown });
+  } catch (err) {
+    throw new InvalidConfigError('ROUTE_BLAME', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/** ROUTE_REWARD (+ _MIN, _MAX) and ROUTE_BLAME; the expression is compiled and probed here, so a bad one stops the process. */
+function rewardConfig(env: Env): RewardConfig {
+  const expression = str(env, 'ROUTE_REWARD') ?? null;
+  const min = finiteNumber(env, 'ROUTE_REWARD_MIN', 0);
+  const max = finiteNumber(env, 'ROUTE_REWARD_MAX', 1);
+  if (expression === null && (str(env, 'ROUTE_REWARD_MIN') !== undefined || str(env, 'ROUTE_REWARD_MAX') !== undefined)) {
+    throw new InvalidConfigError('ROUTE_REWARD', 'is required when ROUTE_REWARD_MIN or ROUTE_REWARD_MAX is set');
+  }
+  if (!(max > min)) throw new InvalidConfigError('ROUTE_REWARD_MAX', `must be greater than ROUTE_REWARD_MIN (${min}), got ${max}`);
+  const config: RewardConfig = { expression, min, max, blame: blameOf(env) };
+  try {
+    rewardFunctionOf(config);
+  } catch (err) {
+    throw new InvalidConfigError('ROUTE_REWARD', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  return config;
 }
 
 /** Names derived from the namespace: streams, router subjects, store key prefix. */

@@ -21,7 +21,7 @@ import { Learner } from './learning/learner.ts';
 import { OutcomeApplier } from './learning/outcome-applier.ts';
 import { OutcomeIntake } from './learning/outcome-intake.ts';
 import { PolicyState } from './learning/policy-state.ts';
-import { approvalReward, type RewardOf } from './learning/reward.ts';
+import { rewardOfConfig, type RewardOf } from './learning/reward.ts';
 import { ApprovalWindow } from './metrics/approval-window.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { readinessOf } from './readiness.ts';
@@ -120,7 +120,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     metrics,
     approval,
     log,
-    rewardOf: options.rewardOf ?? approvalReward,
+    rewardOf: options.rewardOf ?? rewardOfConfig(config.reward),
     ttlMs: config.decisionTtlMs,
     adminSubject: names.adminSubject,
     deadLetter: (d) => {

@@ -120,7 +120,7 @@ export class OutcomeApplier {
       this.advance(msg);
       return;
     }
-    const { reward, weight } = this.deps.rewardOf(outcome);
+    const { reward, weight } = this.deps.rewardOf(outcome, record.context);
     state.policy.update(record.context, record.chosen, reward, weight);
     state.markApplied(record.decisionId, recordAt);
     metrics.outcomesApplied.inc({ kind: record.kind });
