@@ -200,7 +200,7 @@ describe('admin', () => {
     expect(list.policies).toHaveLength(1);
     const p = list.policies[0];
     expect(p).toMatchObject({ name: 'linucb', kind: 'route', active: true, observations: 0 });
-    expect(p.params.alpha).toBe(0.5);
+    expect(p.params.alpha).toBe(0.3);
     const ok = await r.app.inject({ method: 'PATCH', url: '/v1/policies/linucb', headers: admin, payload: { alpha: 1.5 } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().params.alpha).toBe(1.5);
