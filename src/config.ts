@@ -8,13 +8,16 @@
 import { InvalidConfigError } from '../policies/errors.ts';
 import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
 import { RETRY_POLICY_NAMES, isRetryPolicyName } from '../policies/retry/factory.ts';
+import { DEFAULT_BLAME, ISSUER_BLAME, parseBlameOptions, type BlameOptions } from '../policies/reward/index.ts';
+import { rewardFunctionOf, type RewardConfig } from './learning/reward.ts';
 
 /**
  * The project's best route policy, served when ROUTE_POLICY is unset: the first registered name of this
- * list. Set it once from the served-gap experiment (scripts/served-gap.ts); the later names are fallbacks
- * while the preferred one is not registered (linucb: best measured so far, see docs/service.md).
+ * list. Set from the served-gap experiment (scripts/served-gap.ts, 5 seeds) and the simulator's comparison
+ * over 5 seeds and three scenarios: LinUCB captures the largest share of the static-to-oracle gap (figures in
+ * docs/service.md); the later names are fallbacks.
  */
-export const PREFERRED_ROUTE_POLICIES: readonly string[] = ['thompson', 'linucb', 'random'];
+export const PREFERRED_ROUTE_POLICIES: readonly string[] = ['linucb', 'thompson', 'random'];
 export const DEFAULT_ROUTE_POLICY: string = PREFERRED_ROUTE_POLICIES.find(isPolicyName) ?? 'random';
 /**
  * The project's best retry policy, served by `/v1/retry` when RETRY_POLICY is unset: LinUCB over the retry
@@ -48,6 +51,10 @@ export interface Config {
   /** How long `/v1/route` may wait for the shared store to claim a transactionId across replicas; 0: never. */
   readonly storeBudgetMs: number;
   readonly logLevel: string;
+  /** What the route policy learns from an outcome: reward expression (null: approval) and blame weights. */
+  readonly reward: RewardConfig;
+  /** What the retry policy learns from a retry's outcome (RETRY_REWARD, RETRY_BLAME; same forms). */
+  readonly retryReward: RewardConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,7 +144,62 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
     snapshotIntervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 5000, 100, 3_600_000),
     storeBudgetMs: int(env, 'STORE_BUDGET_MS', 20, 0, 1000),
     logLevel,
+    reward: rewardConfig(env, 'ROUTE'),
+    retryReward: rewardConfig(env, 'RETRY'),
   };
+}
+
+function finiteNumber(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw new InvalidConfigError(name, `must be a finite number, got "${raw}"`);
+  return v;
+}
+
+type RewardPrefix = 'ROUTE' | 'RETRY';
+
+function blameOf(env: Env, prefix: RewardPrefix): BlameOptions {
+  const name = `${prefix}_BLAME`;
+  const raw = str(env, name);
+  if (raw === undefined || raw === 'off') return DEFAULT_BLAME;
+  if (raw === 'issuer') return ISSUER_BLAME;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidConfigError(name, `must be "off", "issuer" or a JSON object of issuerWeight, ambiguousWeight, unknownWeight in [0, 1], got "${raw}"`);
+  }
+  try {
+    return parseBlameOptions(parsed as { readonly [key: string]: unknown });
+  } catch (err) {
+    throw new InvalidConfigError(name, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/**
+ * `<prefix>_REWARD` (+ `_MIN`, `_MAX`) and `<prefix>_BLAME`, for the route policy (ROUTE_) or the retry policy
+ * (RETRY_); the expression is compiled and probed here, so a bad one stops the process naming the variable.
+ */
+function rewardConfig(env: Env, prefix: RewardPrefix): RewardConfig {
+  const name = `${prefix}_REWARD`;
+  const expression = str(env, name) ?? null;
+  const min = finiteNumber(env, `${name}_MIN`, 0);
+  const max = finiteNumber(env, `${name}_MAX`, 1);
+  if (expression === null && (str(env, `${name}_MIN`) !== undefined || str(env, `${name}_MAX`) !== undefined)) {
+    throw new InvalidConfigError(name, `is required when ${name}_MIN or ${name}_MAX is set`);
+  }
+  if (!(max > min)) throw new InvalidConfigError(`${name}_MAX`, `must be greater than ${name}_MIN (${min}), got ${max}`);
+  const config: RewardConfig = { expression, min, max, blame: blameOf(env, prefix) };
+  try {
+    rewardFunctionOf(config);
+  } catch (err) {
+    throw new InvalidConfigError(name, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  return config;
 }
 
 /** Names derived from the namespace: streams, router subjects, store key prefix. */

@@ -24,7 +24,7 @@ import { OutcomeApplier } from './learning/outcome-applier.ts';
 import { OutcomeIntake } from './learning/outcome-intake.ts';
 import { PolicyState } from './learning/policy-state.ts';
 import { ServedPolicies } from './learning/served-policies.ts';
-import { approvalReward, type RewardOf } from './learning/reward.ts';
+import { rewardOfConfig, type RewardOf } from './learning/reward.ts';
 import { ApprovalWindow } from './metrics/approval-window.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { readinessOf } from './readiness.ts';
@@ -154,8 +154,8 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     metrics,
     approval,
     log,
-    rewardOf: options.rewardOf ?? approvalReward,
-    ...(options.retryRewardOf ? { retryRewardOf: options.retryRewardOf } : {}),
+    rewardOf: options.rewardOf ?? rewardOfConfig(config.reward),
+    retryRewardOf: options.retryRewardOf ?? rewardOfConfig(config.retryReward),
     ttlMs: config.decisionTtlMs,
     adminSubject: names.adminSubject,
     deadLetter: (d) => {

@@ -98,6 +98,45 @@ export const PAYMENT_FEATURES: readonly FeatureSpec[] = Object.freeze([
   { kind: 'cross', fields: ['issuerCountry', 'currency'] },
 ] satisfies FeatureSpec[]);
 
+/**
+ * The default features of the route policies (LinUCB, LinTS; `LINEAR_DEFAULTS`): one disjoint model per route
+ * already makes every feature a route x feature cross, so what each route's model needs is the main effects that
+ * move an acquirer's pass-through: issuer country (domestic vs cross-border acquiring), network, card type,
+ * channel, 3-D Secure (alone and with the channel: missing SCA on e-commerce), MCC and merchant (risk class,
+ * and the merchant that decides which routes are candidates and what the issuer approves) and the amount.
+ * 3 dense slots + 7 hashed one-hots: at most 10 non-zeros, about 53 distinct hashed values on the payments world.
+ *
+ * Left out of `PAYMENT_FEATURES`, each measured on the simulator's worlds (docs/simulator-worlds.md, "Tuning
+ * the defaults"): `binPrefix` (thousands of values, each seen a handful of times: it only adds noise and hash
+ * collisions), the hour of day (no learnable effect within 20,000 payments, two more coefficients per route),
+ * `currency` (fixed by the merchant), and the crosses issuerCountry x cardNetwork, cardNetwork x cardType,
+ * issuerCountry x currency (20 to 70 values each: more coefficients per route than 20,000 outcomes estimate;
+ * every one of them raised the regret).
+ */
+export const ROUTE_FEATURES: readonly FeatureSpec[] = Object.freeze([
+  { kind: 'bias' },
+  { kind: 'numeric', field: 'amountMinor', transform: 'log1p', scale: 0.1, min: 0, max: 2.5 },
+  { kind: 'numeric', field: 'threeDS' },
+  { kind: 'categorical', field: 'issuerCountry' },
+  { kind: 'categorical', field: 'cardNetwork' },
+  { kind: 'categorical', field: 'cardType' },
+  { kind: 'categorical', field: 'channel' },
+  { kind: 'categorical', field: 'mcc' },
+  { kind: 'categorical', field: 'merchantId' },
+  { kind: 'cross', fields: ['channel', 'threeDS'] },
+] satisfies FeatureSpec[]);
+
+/**
+ * Default dimension of the route policies: 128 slots for `ROUTE_FEATURES` keeps hash collisions between the
+ * ~53 values rare (at 64 they cost about 20% more regret on the payments world; 256 gave no further gain).
+ */
+export const ROUTE_DIMENSION = 128;
+
+/** The route policies' default spec (`ROUTE_FEATURES`) at a given dimension. */
+export function routeEncoderSpec(dimension: number = ROUTE_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
+  return parseEncoderSpec({ dimension, hashing, features: ROUTE_FEATURES });
+}
+
 /** The default spec for the payment context at a given dimension. */
 export function paymentEncoderSpec(dimension: number = DEFAULT_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
   return parseEncoderSpec({ dimension, hashing, features: PAYMENT_FEATURES });

@@ -5,7 +5,7 @@
 import { InvalidConfigError } from '../errors.ts';
 import type { Json, PolicyParams } from '../core/policy.ts';
 import { numberParam, rejectUnknownParams } from '../core/params.ts';
-import { type FeatureSpec, type HashingMode, DEFAULT_DIMENSION, PAYMENT_FEATURES, checkDimension, parseFeatures } from '../features/spec.ts';
+import { type FeatureSpec, type HashingMode, ROUTE_DIMENSION, ROUTE_FEATURES, checkDimension, parseFeatures } from '../features/spec.ts';
 
 export interface LinearParams {
   /** Exploration: LinUCB's alpha or LinTS's v. */
@@ -37,7 +37,7 @@ export const LINEAR_DEFAULTS = {
   discount: 1,
   floor: 0.01,
   refactorEvery: 1000,
-  dimension: DEFAULT_DIMENSION,
+  dimension: ROUTE_DIMENSION,
   hashing: 'signed',
 } as const;
 
@@ -62,7 +62,7 @@ export function parseLinearParams(
   base?: LinearParams,
 ): LinearParams {
   rejectUnknownParams(policy, params, linearParamKeys(explore));
-  const features = params.features === undefined ? (base?.features ?? PAYMENT_FEATURES) : parseFeatures(params.features, `${policy}.features`);
+  const features = params.features === undefined ? (base?.features ?? ROUTE_FEATURES) : parseFeatures(params.features, `${policy}.features`);
   const dimension = checkDimension(params.dimension ?? base?.dimension ?? LINEAR_DEFAULTS.dimension, features, `${policy}.dimension`);
   const hashing = params.hashing ?? base?.hashing ?? LINEAR_DEFAULTS.hashing;
   if (hashing !== 'signed' && hashing !== 'unsigned') {

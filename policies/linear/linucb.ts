@@ -8,16 +8,19 @@
  * candidate at least `floor`, and the choice is sampled from that distribution with the Rng, so the logged
  * propensity is exactly the probability used (> 0). `predict` is theta . x clipped to [0, 1].
  *
- * Params: alpha (exploration width, default 0.5, live), lambda (ridge, 1), discount (forgetting gamma in
- * (0, 1], 1), floor (> 0, 0.01), refactorEvery (1000), dimension (64), hashing, features (the encoder spec;
- * default: the payment context's, see policies/features/spec.ts).
+ * Params: alpha (exploration width, default 0.3, live), lambda (ridge, 1), discount (forgetting gamma in
+ * (0, 1], 1), floor (> 0, 0.01), refactorEvery (1000), dimension (128), hashing, features (the encoder spec;
+ * default: the route policies' `ROUTE_FEATURES`, see policies/features/spec.ts).
+ *
+ * alpha 0.3: on the payments world (20,000 payments, batches of 50, 5 seeds, stable / outage / drift) 0.25-0.35
+ * lose the fewest approvals; 0.5 explores too long (about 15% more regret), 0.15 locks in early on some seeds.
  */
 import { argmaxDistribution } from '../core/sampling.ts';
 import { type LinearPolicy, type LinearRule, createLinearPolicy } from './linear-policy.ts';
 
 export const LINUCB_NAME = 'linucb';
 export const LINUCB_VERSION = 'linucb/1';
-export const LINUCB_DEFAULT_ALPHA = 0.5;
+export const LINUCB_DEFAULT_ALPHA = 0.3;
 
 const rule: LinearRule = {
   name: LINUCB_NAME,

@@ -132,7 +132,7 @@ export class OutcomeApplier {
       return;
     }
     const rewardOf = record.kind === 'retry' ? (this.deps.retryRewardOf ?? this.deps.rewardOf) : this.deps.rewardOf;
-    const { reward, weight } = rewardOf(outcome);
+    const { reward, weight } = rewardOf(outcome, record.context);
     state.policy.update(record.context, record.chosen, reward, weight);
     state.markApplied(record.decisionId, ttlFrom);
     metrics.outcomesApplied.inc({ kind: record.kind });

@@ -200,7 +200,7 @@ describe('admin', () => {
     expect(list.policies).toHaveLength(2);
     const p = list.policies[0];
     expect(p).toMatchObject({ name: 'linucb', kind: 'route', active: true, observations: 0 });
-    expect(p.params.alpha).toBe(0.5);
+    expect(p.params.alpha).toBe(0.3);
     expect(list.policies[1]).toMatchObject({ name: 'linucb', kind: 'retry', active: true, observations: 0 });
     const retryAlpha = list.policies[1].params.alpha;
     const ok = await r.app.inject({ method: 'PATCH', url: '/v1/policies/linucb', headers: admin, payload: { alpha: 1.5 } });

@@ -4,6 +4,9 @@
  * only it, even when it comes later than a route decision's TTL (a retry scheduled in an hour reports in an
  * hour); the attempt counters cap the card's reattempts.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRouter, type Router } from '../../src/router.ts';
 import { routeBody, testConfig, until } from './service-helpers.ts';
@@ -95,6 +98,23 @@ describe('POST /v1/retry in the served router', () => {
       ['route', 5],
       ['retry', 12],
     ]);
+  });
+
+  it('learns retry outcomes with RETRY_REWARD, route outcomes with ROUTE_REWARD; the decision log records each', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'retry-reward-')), 'decisions.jsonl');
+    const r = await start({ RETRY_POLICY: 'fixed', RETRY_REWARD: 'approved * 0.5', ROUTE_REWARD: 'approved * 0.25', DECISION_LOG_FILE: file });
+    const a = (await retry(r, retryBody('tx-rew'))).json();
+    const d = (await r.app.inject({ method: 'POST', url: '/v1/route', payload: routeBody('tx-rew-route') })).json();
+    await report(r, [
+      { decisionId: a.decisionId, approved: true },
+      { decisionId: d.decisionId, approved: true },
+    ]);
+    await until('both applied', () => (r.policies.retry.policy.observations === 1 && r.state.policy.observations === 1 ? true : undefined));
+    await r.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; kind?: string; decisionId: string; reward?: number });
+    expect(lines.find((x) => x.type === 'decision' && x.decisionId === a.decisionId)?.kind).toBe('retry');
+    expect(lines.find((x) => x.type === 'outcome' && x.decisionId === a.decisionId)?.reward).toBe(0.5);
+    expect(lines.find((x) => x.type === 'outcome' && x.decisionId === d.decisionId)?.reward).toBe(0.25);
   });
 
   it("applies a retry's outcome that comes after the decision TTL but within TTL + the retry's delay; a route outcome that late is expired", async () => {

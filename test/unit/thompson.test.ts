@@ -10,7 +10,7 @@ const FR = { issuerCountry: 'FR', cardNetwork: 'visa', cardType: 'credit' };
 describe('thompson: params', () => {
   it('has documented defaults and validates every field', () => {
     const p = createThompsonPolicy();
-    expect(p.params()).toEqual({ segments: ['issuerCountry', 'cardNetwork', 'cardType'], poolStrength: 20, discount: 0.9999, floor: 0.005, priorAlpha: 1, priorBeta: 1 });
+    expect(p.params()).toEqual({ segments: ['issuerCountry'], poolStrength: 20, discount: 1, floor: 0.005, priorAlpha: 1, priorBeta: 1 });
     expect(() => createThompsonPolicy({ floor: 0 })).toThrow(/thompson.floor/);
     expect(() => createThompsonPolicy({ floor: -0.1 })).toThrow(InvalidConfigError);
     expect(() => createThompsonPolicy({ discount: 0 })).toThrow(/thompson.discount/);
@@ -24,13 +24,13 @@ describe('thompson: params', () => {
   it('tune applies a valid patch, keeps learned state, and changes nothing on a bad one', () => {
     const p = createThompsonPolicy();
     p.update(DE, 'a', 1, 1);
-    p.tune({ floor: 0.02, discount: 1 });
-    expect(p.params()).toMatchObject({ floor: 0.02, discount: 1 });
+    p.tune({ floor: 0.02, discount: 0.999 });
+    expect(p.params()).toMatchObject({ floor: 0.02, discount: 0.999 });
     expect(p.observations).toBe(1);
-    expect(() => p.tune({ floor: 0.02, discount: 2 })).toThrow(/discount/);
-    expect(p.params()).toMatchObject({ floor: 0.02, discount: 1 });
-    expect(() => p.tune({ segments: ['issuerCountry'] })).toThrow(/segments/);
-    p.tune({ segments: ['issuerCountry', 'cardNetwork', 'cardType'] });
+    expect(() => p.tune({ floor: 0.03, discount: 2 })).toThrow(/discount/);
+    expect(p.params()).toMatchObject({ floor: 0.02, discount: 0.999 });
+    expect(() => p.tune({ segments: ['issuerCountry', 'cardNetwork'] })).toThrow(/segments/);
+    p.tune({ segments: ['issuerCountry'] });
   });
 });
 
