@@ -61,22 +61,26 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
   const run = `${(++runs).toString(36)}-${Date.now().toString(36)}`;
   let seq = 0;
   const t0 = performance.now();
-  const instance = autocannon({
-    url: `${url}/v1/route`,
-    connections: options.connections,
-    pipelining: 1,
-    duration: options.durationSeconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    requests: TEMPLATES.map(([head, tail]) => ({
-      setupRequest: (req: autocannon.Request) => ({ ...req, method: 'POST' as const, body: `${head}bench-${run}-${seq++}${tail}` }),
-    })),
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${url}/v1/route`,
+        connections: options.connections,
+        pipelining: 1,
+        duration: options.durationSeconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: TEMPLATES.map(([head, tail]) => ({
+          setupRequest: (req: autocannon.Request) => ({ ...req, method: 'POST' as const, body: `${head}bench-${run}-${seq++}${tail}` }),
+        })),
+      },
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+      if (n < max) times[n++] = ms;
+      else instance.stop(); // bounded in count as well as in time
+    });
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
-    if (n < max) times[n++] = ms;
-    else instance.stop(); // bounded in count as well as in time
-  });
-  const result = await instance;
   const seconds = (performance.now() - t0) / 1000;
   const sorted = times.subarray(0, n).sort();
   return {

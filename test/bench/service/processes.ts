@@ -37,12 +37,32 @@ export interface ServerProcess {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Children still running: killed if the benchmark itself exits or is interrupted, so none is left behind. */
+const running = new Set<ChildProcess>();
+let hooked = false;
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const c of running) c.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+}
+
 async function start(name: string, args: readonly string[], env: Record<string, string>, port: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...args], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
