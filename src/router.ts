@@ -17,6 +17,7 @@ import { DecisionService } from './decisions/decision-service.ts';
 import { RecentDecisions } from './decisions/recent-decisions.ts';
 import { buildApp } from './http/app.ts';
 import { DeadLetters } from './learning/dead-letters.ts';
+import { JoinPrefetch } from './learning/join-prefetch.ts';
 import { Learner } from './learning/learner.ts';
 import { OutcomeApplier } from './learning/outcome-applier.ts';
 import { OutcomeIntake } from './learning/outcome-intake.ts';
@@ -113,9 +114,10 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
   const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
   const late: { learner?: Learner; admin?: AdminService } = {};
+  const joins = new JoinPrefetch(store, recent, names.adminSubject);
   const applier = new OutcomeApplier({
     state,
-    store,
+    store: joins.store,
     recent,
     metrics,
     approval,
@@ -148,6 +150,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     outcomeSubject: config.outcomeSubject,
     snapshotIntervalMs: config.snapshotIntervalMs,
     logger,
+    prefetch: joins.prefetch,
     onStreams: () => {
       log.enable();
       intake.enable();
