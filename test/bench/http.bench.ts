@@ -11,10 +11,8 @@
  * `--nats URL`, `--redis URL` (defaults 127.0.0.1), `--no-nats` to skip the NATS + Redis router.
  */
 import { pathToFileURL } from 'node:url';
-import { NatsBus } from '../../src/bus/nats-bus.ts';
-import { namesOf } from '../../src/config.ts';
-import { RedisStore } from '../../src/store/redis-store.ts';
 import { formatTable, type BenchRow } from './harness.ts';
+import { cleanUp } from './service/cleanup.ts';
 import { load, type LoadResult } from './service/load.ts';
 import { flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type Scrape, type ServerProcess } from './service/processes.ts';
 
@@ -47,7 +45,7 @@ export async function bench(): Promise<BenchRow[]> {
     add('linucb', 'router embedded, linucb', await startRouter('router linucb', { ROUTE_POLICY: 'linucb', ROUTER_REPLICA_ID: 'bench-linucb' }));
     add('thompson', 'router embedded, thompson', await startRouter('router thompson', { ROUTE_POLICY: 'thompson', ROUTER_REPLICA_ID: 'bench-thompson' }));
     if (withNats) {
-      const r = await startRouter('router nats+redis', { ROUTE_POLICY: 'linucb', NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: namespace, ROUTER_REPLICA_ID: 'bench-nats' });
+      const r = await startRouter('router nats+redis', { ROUTE_POLICY: 'linucb', NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: namespace, OUTCOME_SUBJECT: `${namespace}.outcome`, ROUTER_REPLICA_ID: 'bench-nats' });
       add('nats', 'router nats+redis, linucb', r);
     }
     process.stderr.write(`bench: http servers started; waiting for readiness\n`);
@@ -116,23 +114,6 @@ function rowsOf(targets: readonly Target[], o: { connections: number; seconds: n
     });
   }
   return rows;
-}
-
-async function cleanUp(namespace: string, natsUrl: string, redisUrl: string): Promise<void> {
-  const names = namesOf({ namespace, replicaId: 'bench' });
-  const bus = new NatsBus({ servers: natsUrl, name: 'bench-cleanup' });
-  const store = new RedisStore({ url: redisUrl, prefix: names.keyPrefix });
-  try {
-    await bus.connect();
-    for (const s of [names.outcomeStream, names.decisionStream, names.deadLetterStream]) await bus.deleteStream(s);
-    await store.connect();
-    await store.clear();
-  } catch (err) {
-    process.stderr.write(`bench: cleanup of ${namespace} failed: ${String(err)}\n`);
-  } finally {
-    await bus.close();
-    await store.close();
-  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

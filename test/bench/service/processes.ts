@@ -112,9 +112,9 @@ async function start(name: string, args: readonly string[], env: Record<string, 
 }
 
 /** The router as `npm start` runs it, with `env` on top of the defaults (PORT is chosen here). */
-export async function startRouter(name: string, env: Record<string, string>): Promise<ServerProcess> {
+export async function startRouter(name: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  return start(name, ['--import', 'tsx', join(ROOT, 'src/main.ts')], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
+  return start(name, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src/main.ts')], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
 }
 
 /** The bare fastify baseline. */
