@@ -30,6 +30,20 @@ export class RecentDecisions {
     this.byId.set(record.decisionId, entry);
     this.evict(this.byTransaction);
     this.evict(this.byId);
+    this.expireOldest(this.byTransaction, decidedAtMs);
+    this.expireOldest(this.byId, decidedAtMs);
+  }
+
+  /**
+   * Drop a few expired entries from the oldest end (insertion order is about decision order), so memory
+   * follows the TTL and not only the capacity: a few per add keeps up with any rate, at O(1) each.
+   */
+  private expireOldest(map: Map<string, Entry>, now: number): void {
+    let n = 0;
+    for (const [key, e] of map) {
+      if (e.expiresAt > now || n++ >= 4) return;
+      map.delete(key);
+    }
   }
 
   markPersisted(decisionId: string): void {

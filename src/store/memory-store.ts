@@ -51,11 +51,18 @@ export class MemoryStore implements Store {
     return e.value;
   }
 
-  private bound(map: Map<string, Expiring>): void {
+  private bound(map: Map<string, Expiring>, now: number): void {
     while (map.size > this.maxDecisions) {
       const first = map.keys().next();
       if (first.done) break;
       map.delete(first.value);
+    }
+    // expired keys go from the oldest end as new ones come (as Redis expires them), a few per write, so
+    // memory follows the TTL and not only the cap
+    let n = 0;
+    for (const [key, e] of map) {
+      if (e.expiresAt > now || n++ >= 4) return;
+      map.delete(key);
     }
   }
 
@@ -73,8 +80,8 @@ export class MemoryStore implements Store {
     const expiresAt = this.now() + w.ttlMs;
     if (this.live(this.transactions, w.transactionKey) === null) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
     if (this.live(this.decisions, w.decisionId) === null) this.decisions.set(w.decisionId, { value: w.recordJson, expiresAt });
-    this.bound(this.transactions);
-    this.bound(this.decisions);
+    this.bound(this.transactions, expiresAt - w.ttlMs);
+    this.bound(this.decisions, expiresAt - w.ttlMs);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
