@@ -1,6 +1,12 @@
 /**
  * `npm run bench`: runs every test/bench/*.bench.ts (or those named on the command line, e.g.
  * `npm run bench -- linear thompson`) and prints one table. Benchmarks never run under `npm test`.
+ *
+ * The service benchmarks (docs/performance.md): `http` (POST /v1/route against a bare fastify process,
+ * embedded and on NATS + Redis, and the router's own time per decision), `learning` (outcomes applied
+ * from JetStream against a bare consume-and-ack loop), `soak` (`--duration S`, default 60; the 5-minute
+ * run is `npm run bench -- soak --duration 300`). Options go after the names (`--seconds 5`, `--repeats 3`,
+ * `--connections 10`, `--decisions 10000`, `--sim-sizes=1000000,3000000`) and are not bench names.
  */
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
