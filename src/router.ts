@@ -19,6 +19,7 @@ import { RecentDecisions } from './decisions/recent-decisions.ts';
 import { ttlStartOf } from './decisions/decision-record.ts';
 import { buildApp } from './http/app.ts';
 import { DeadLetters } from './learning/dead-letters.ts';
+import { JoinPrefetch } from './learning/join-prefetch.ts';
 import { Learner } from './learning/learner.ts';
 import { OutcomeApplier } from './learning/outcome-applier.ts';
 import { OutcomeIntake } from './learning/outcome-intake.ts';
@@ -147,9 +148,10 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
   const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
   const late: { learner?: Learner; admin?: AdminService } = {};
+  const joins = new JoinPrefetch(store, recent, names.adminSubject);
   const applier = new OutcomeApplier({
     policies,
-    store,
+    store: joins.store,
     recent,
     metrics,
     approval,
@@ -183,6 +185,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     outcomeSubject: config.outcomeSubject,
     snapshotIntervalMs: config.snapshotIntervalMs,
     logger,
+    prefetch: joins.prefetch,
     onStreams: () => {
       log.enable();
       intake.enable();

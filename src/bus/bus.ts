@@ -27,6 +27,11 @@ export interface ConsumerSpec {
   readonly maxAckPending: number;
   /** If the server lost the consumer (restarted without its state), recreate it from this sequence. */
   readonly resumeFrom?: () => number;
+  /**
+   * Told about messages received but not yet handled (each once, in order), so the handler's lookups can
+   * start early. Handling is unchanged: one at a time, in order. Implementations may never call it.
+   */
+  readonly prefetch?: (messages: readonly BusMessage[]) => void;
 }
 
 export interface BusMessage {

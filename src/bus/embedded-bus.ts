@@ -102,7 +102,10 @@ export class EmbeddedBus implements Bus {
     }
     const seq = ++target.lastSeq;
     target.messages.push({ seq, subject, data: data.slice(), timestampMs: now });
-    if (options.msgId !== undefined) target.msgIds.set(options.msgId, { seq, at: now });
+    if (options.msgId !== undefined) {
+      target.msgIds.delete(options.msgId);
+      target.msgIds.set(options.msgId, { seq, at: now });
+    }
     this.expire(target, now);
     for (const w of target.waiters) w();
     return seq;
@@ -155,7 +158,12 @@ export class EmbeddedBus implements Bus {
       }
     }
     if (s.msgIds.size > 10_000) {
-      for (const [id, v] of s.msgIds) if (now - v.at >= s.duplicateWindowMs) s.msgIds.delete(id);
+      // insertion order is publish order (publish re-inserts a reused id at the end), so the expired ids
+      // are a prefix: stop at the first live one (a full scan per publish was quadratic under load)
+      for (const [id, v] of s.msgIds) {
+        if (now - v.at < s.duplicateWindowMs) break;
+        s.msgIds.delete(id);
+      }
     }
   }
 }

@@ -48,6 +48,7 @@ export class DecisionLog {
 
   constructor(private readonly options: DecisionLogOptions) {
     const { bus, metrics } = options;
+    const pending = metrics.bufferPending.labels({ buffer: 'decision-log' });
     this.outbox = new Outbox<Pending>({
       name: 'decision-log',
       capacity: options.capacity ?? 50_000,
@@ -57,7 +58,7 @@ export class DecisionLog {
         await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),
-      onPending: (n) => metrics.bufferPending.set({ buffer: 'decision-log' }, n),
+      onPending: (n) => pending.set(n),
       onError: (err) => {
         metrics.degraded.inc({ dependency: 'bus', operation: 'decision-log' });
         options.onError?.(err);
@@ -72,8 +73,9 @@ export class DecisionLog {
     void this.outbox.drainFor(0);
   }
 
-  decision(record: DecisionRecord): void {
-    const line = JSON.stringify(record);
+  /** `json`: the record already serialised (the decision service has it for the store), to serialise once. */
+  decision(record: DecisionRecord, json?: string): void {
+    const line = json ?? JSON.stringify(record);
     this.file?.write(line + '\n');
     this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: encoder.encode(line) });
   }

@@ -7,6 +7,7 @@ import { ValidationError } from '../../policies/errors.ts';
 import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
+import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PolicyState } from '../learning/policy-state.ts';
 import type { DecisionWrite, Store } from '../store/store.ts';
@@ -67,9 +68,14 @@ export class DecisionService {
   private readonly rng = new Rng();
   private readonly buffer = new DecisionBuffer();
   private readonly writes: Outbox<DecisionWrite>;
+  /** Labelled series resolved once, not per decision (prom-client hashes the labels on every call). */
+  private readonly routeDuration: Histogram.Internal<'kind'>;
+  private readonly decisionCounters = new Map<string, Counter.Internal>();
 
   constructor(private readonly deps: DecisionServiceDeps) {
     const { metrics, store } = deps;
+    const pending = metrics.bufferPending.labels({ buffer: 'store' });
+    this.routeDuration = metrics.decisionDuration.labels({ kind: 'route' });
     this.writes = new Outbox<DecisionWrite>({
       name: 'store',
       capacity: 100_000,
@@ -79,7 +85,7 @@ export class DecisionService {
         for (const w of batch) deps.recent.markPersisted(w.decisionId);
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'store' }, n),
-      onPending: (n) => metrics.bufferPending.set({ buffer: 'store' }, n),
+      onPending: (n) => pending.set(n),
       onError: (err) => {
         metrics.degraded.inc({ dependency: 'store', operation: 'write-decisions' });
         deps.onError?.(err);
@@ -102,7 +108,7 @@ export class DecisionService {
     const now = this.deps.now();
     const context = paymentContextOf(body, now);
     const record = await this.decide('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
-    this.deps.metrics.decisionDuration.observe({ kind: 'route' }, (performance.now() - started) / 1000);
+    this.routeDuration.observe((performance.now() - started) / 1000);
     return answerOf(record);
   }
 
@@ -148,8 +154,19 @@ export class DecisionService {
       metrics.idempotentReplays.inc({ source: 'store' });
       return winner;
     }
-    metrics.decisions.inc({ kind, policy: policy.name, route: record.chosen });
+    this.countDecision(kind, policy.name, record.chosen);
     return record;
+  }
+
+  private countDecision(kind: DecisionKind, policy: string, route: string): void {
+    const key = `${kind}\u0000${policy}\u0000${route}`;
+    let counter = this.decisionCounters.get(key);
+    if (counter === undefined) {
+      if (this.decisionCounters.size >= 4096) this.decisionCounters.clear(); // routes are caller-chosen strings: stay bounded
+      counter = this.deps.metrics.decisions.labels({ kind, policy, route });
+      this.decisionCounters.set(key, counter);
+    }
+    counter.inc();
   }
 
   /**
@@ -162,7 +179,7 @@ export class DecisionService {
     this.deps.recent.add(txKey, record, now, ttlMs);
     const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson: JSON.stringify(record), ttlMs };
     const winner = await this.claim(write);
-    if (winner === record) this.deps.log.decision(record);
+    if (winner === record) this.deps.log.decision(record, write.recordJson);
     return winner;
   }
 

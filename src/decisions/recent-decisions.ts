@@ -10,6 +10,8 @@ import type { DecisionRecord } from './decision-record.ts';
 interface Entry {
   readonly record: DecisionRecord;
   readonly expiresAt: number;
+  /** Kept longer than the cache's TTL (a retry decision's record). */
+  readonly long: boolean;
   persisted: boolean;
 }
 
@@ -25,12 +27,37 @@ export class RecentDecisions {
 
   /** `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's. */
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs): void {
-    const entry: Entry = { record, expiresAt: decidedAtMs + ttlMs, persisted: false };
+    const entry: Entry = { record, expiresAt: decidedAtMs + ttlMs, long: ttlMs > this.ttlMs, persisted: false };
     this.byTransaction.delete(transactionKey);
     this.byTransaction.set(transactionKey, entry);
     this.byId.set(record.decisionId, entry);
     this.evict(this.byTransaction);
     this.evict(this.byId);
+    this.expireOldest(this.byTransaction, decidedAtMs);
+    this.expireOldest(this.byId, decidedAtMs);
+  }
+
+  /**
+   * Drop a few expired entries from the oldest end (insertion order is about decision order), so memory
+   * follows the TTL and not only the capacity: a few per add keeps up with any rate, at O(1) each. A
+   * longer-lived entry (a retry's) met at the front moves to the back, so it does not hold up the expiry of
+   * the entries behind it; it is met again only after every entry now in the map.
+   */
+  private expireOldest(map: Map<string, Entry>, now: number): void {
+    let n = 0;
+    for (const [key, e] of map) {
+      if (n++ >= 4) return;
+      if (e.expiresAt <= now) map.delete(key);
+      else if (e.long) {
+        map.delete(key);
+        map.set(key, e);
+      } else return;
+    }
+  }
+
+  /** Entries held (live or not yet dropped), by decisionId. */
+  get size(): number {
+    return this.byId.size;
   }
 
   markPersisted(decisionId: string): void {

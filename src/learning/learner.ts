@@ -5,7 +5,7 @@
  * that moved. "Loaded" means every state has caught up with the stream as it was at start.
  */
 import type { Logger } from 'pino';
-import type { Bus, ConsumerHandle } from '../bus/bus.ts';
+import type { Bus, BusMessage, ConsumerHandle } from '../bus/bus.ts';
 import type { Names } from '../config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +27,8 @@ export interface LearnerDeps {
   readonly logger: Logger;
   /** Streams are ready: the decision log and outcome publishing may start. */
   readonly onStreams?: () => void;
+  /** Told about received, not yet applied, messages (the join's read-ahead, `join-prefetch.ts`). */
+  readonly prefetch?: (messages: readonly BusMessage[]) => void;
 }
 
 export class Learner {
@@ -121,7 +123,15 @@ export class Learner {
     this.detail = undefined;
     const consumer = await this.retry('create consumer', () =>
       bus.consume(
-        { stream: this.outcomeStream, durable: names.durable, startSeq: policies.seq + 1, ackWaitMs: 30_000, maxAckPending: 1000, resumeFrom: () => policies.seq + 1 },
+        {
+          stream: this.outcomeStream,
+          durable: names.durable,
+          startSeq: policies.seq + 1,
+          ackWaitMs: 30_000,
+          maxAckPending: 1000,
+          resumeFrom: () => policies.seq + 1,
+          ...(this.deps.prefetch ? { prefetch: this.deps.prefetch } : {}),
+        },
         this.deps.applier.handle,
       ),
     );

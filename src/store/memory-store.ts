@@ -29,6 +29,11 @@ export class MemoryStore implements Store {
     this.maxDecisions = options.maxDecisions ?? 1_000_000;
   }
 
+  /** Decision records held (live or not yet dropped). */
+  get decisionCount(): number {
+    return this.decisions.size;
+  }
+
   async connect(): Promise<void> {
     for (const l of this.listeners) l('memory');
   }
@@ -51,11 +56,24 @@ export class MemoryStore implements Store {
     return e.value;
   }
 
-  private bound(map: Map<string, Expiring>): void {
+  /** `now`: the write's time; `horizon`: when the key just written expires. */
+  private bound(map: Map<string, Expiring>, now: number, horizon: number): void {
     while (map.size > this.maxDecisions) {
       const first = map.keys().next();
       if (first.done) break;
       map.delete(first.value);
+    }
+    // expired keys go from the oldest end as new ones come (as Redis expires them), a few per write, so
+    // memory follows the TTL and not only the cap; a key at the front that outlives the one just written
+    // (a retry's record, kept longer) moves to the back instead of holding up the keys behind it
+    let n = 0;
+    for (const [key, e] of map) {
+      if (n++ >= 4) return;
+      if (e.expiresAt <= now) map.delete(key);
+      else if (e.expiresAt > horizon) {
+        map.delete(key);
+        map.set(key, e);
+      } else return;
     }
   }
 
@@ -73,8 +91,8 @@ export class MemoryStore implements Store {
     const expiresAt = this.now() + w.ttlMs;
     if (this.live(this.transactions, w.transactionKey) === null) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
     if (this.live(this.decisions, w.decisionId) === null) this.decisions.set(w.decisionId, { value: w.recordJson, expiresAt });
-    this.bound(this.transactions);
-    this.bound(this.decisions);
+    this.bound(this.transactions, expiresAt - w.ttlMs, expiresAt);
+    this.bound(this.decisions, expiresAt - w.ttlMs, expiresAt);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {

@@ -1,6 +1,12 @@
 /**
  * `npm run bench`: runs every test/bench/*.bench.ts (or those named on the command line, e.g.
  * `npm run bench -- linear thompson`) and prints one table. Benchmarks never run under `npm test`.
+ *
+ * The service benchmarks (docs/performance.md): `http` (POST /v1/route against a bare fastify process,
+ * embedded and on NATS + Redis, and the router's own time per decision), `learning` (outcomes applied
+ * from JetStream against a bare consume-and-ack loop), `soak` (`--duration S`, default 60; the 5-minute
+ * run is `npm run bench -- soak --duration 300`). Options go after the names (`--seconds 5`, `--repeats 3`,
+ * `--connections 10`, `--decisions 10000`, `--sim-sizes=1000000,3000000`) and are not bench names.
  */
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatTable, type BenchRow } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+/** Bench names on the command line; options (`--seconds 5`, `--sim-sizes=...`) and their values are not names. */
+const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !(all[i - 1]?.startsWith('--') && !all[i - 1]!.includes('=') && /^[\d.]+$|^[a-z]+:\/\//.test(a)));
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))

@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rng } from '../../policies/core/rng.ts';
 import { BootstrapAccumulator, RowBatch, defaultEstimators, evaluateOffPolicy } from '../../simulator/estimators/index.ts';
 import { readLog } from '../../simulator/logs/index.ts';
+import { replayPolicy } from '../../simulator/replay/index.ts';
 import type { BenchRow } from './harness.ts';
 
 const ROUTES = ['acq-a', 'acq-b', 'acq-c', 'acq-d'];
@@ -65,6 +66,76 @@ function sizesFromArgv(): number[] {
 
 const here = fileURLToPath(import.meta.url);
 
+/**
+ * Just reading the log (every row parsed and handed over), against one estimator pass (reading, each row
+ * into a batch: action, reward, logging propensity, a uniform target distribution and a constant reward
+ * model, then every default estimator accumulated per batch) as point estimates and with the default 200
+ * bootstrap replicates. Alternating, medians over `repeats` runs of each.
+ */
+async function passRatios(file: string, n: number, repeats = 3): Promise<BenchRow[]> {
+  const readTimes: number[] = [];
+  const pointTimes: number[] = [];
+  const bootTimes: number[] = [];
+  const pass = async (replicates: number): Promise<number> => {
+    const acc = new BootstrapAccumulator(defaultEstimators(), replicates, 1);
+    const actions = new Map<string, number>();
+    const batch = new RowBatch(4096, 4);
+    const flush = () => {
+      batch.derive();
+      acc.add(batch);
+      batch.size = 0;
+    };
+    const t0 = performance.now();
+    await readLog(file, 'csv', (row) => {
+      let a = actions.get(row.action);
+      if (a === undefined) {
+        a = actions.size;
+        actions.set(row.action, a);
+      }
+      const i = batch.size++;
+      batch.action[i] = a;
+      batch.reward[i] = row.reward;
+      batch.propensity[i] = row.propensity;
+      for (let j = 0; j < 4; j++) {
+        batch.targetDist[i * 4 + j] = 0.25;
+        batch.qhat[i * 4 + j] = 0.85;
+      }
+      if (batch.full) flush();
+    });
+    if (batch.size > 0) flush();
+    acc.result();
+    if (acc.rows !== n) throw new Error(`estimator pass saw ${acc.rows} of ${n} rows`);
+    return (performance.now() - t0) / 1000;
+  };
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    let read = 0;
+    await readLog(file, 'csv', () => {
+      read++;
+    });
+    readTimes.push((performance.now() - t0) / 1000);
+    if (read !== n) throw new Error(`read ${read} of ${n} rows`);
+    pointTimes.push(await pass(0));
+    bootTimes.push(await pass(200));
+    process.stderr.write(`bench: simulator pass: read ${readTimes.at(-1)!.toFixed(2)} s, estimators ${pointTimes.at(-1)!.toFixed(2)} s, with bootstrap ${bootTimes.at(-1)!.toFixed(2)} s\n`);
+  }
+  const read = median(readTimes);
+  const point = median(pointTimes);
+  const boot = median(bootTimes);
+  const group = 'simulator';
+  return [
+    { group, name: 'read 1M-row CSV log (just reading)', value: read, unit: 's', note: `${(n / read).toFixed(0)} rows/s, median of ${repeats}` },
+    { group, name: 'estimator pass, 7 estimators (point estimates)', value: point, unit: 's', baseline: read, target: '<= 1.5x reading', pass: point <= 1.5 * read, note: 'reading + batches + all default estimators' },
+    { group, name: 'estimator pass, 7 estimators + 200 bootstrap replicates', value: boot, unit: 's', baseline: read, target: '<= 1.5x reading', pass: boot <= 1.5 * read, note: 'the ope default interval (Poisson bootstrap)' },
+  ];
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 function runChild(file: string): { rows: number; seconds: number; maxRssMB: number } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', here, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { rows: number; seconds: number; maxRssMB: number };
@@ -89,6 +160,15 @@ export async function bench(): Promise<BenchRow[]> {
     });
     const readSeconds = (performance.now() - t0) / 1000;
     rows.push({ group, name: 'read CSV log (1M rows)', value: read / readSeconds, unit: 'rows/s' });
+
+    // one estimator pass over the log against just reading it, alternating, medians over 3 repeats
+    rows.push(...(await passRatios(file, n)));
+
+    // replaying LinUCB over the whole log (Li et al. replay: a scan pass, then the replay)
+    t0 = performance.now();
+    const replay = await replayPolicy({ file, format: 'csv', policy: 'linucb', seed: 1 });
+    const replaySeconds = (performance.now() - t0) / 1000;
+    rows.push({ group, name: 'replay linucb over 1M rows', value: replaySeconds, unit: 's', target: '< 60 s', pass: replaySeconds < 60, note: `${replay.matched} rows counted, ${(n / replaySeconds).toFixed(0)} rows/s` });
 
     // estimator accumulation on batches shaped like the pipeline's (4 actions, uniform target)
     const batches: RowBatch[] = [];
