@@ -54,15 +54,19 @@ class Workspace {
   readonly nodeLogF: Float64Array; // log-density at the nodes, then the normalised density
   readonly nodeDLogF: Float64Array; // derivative of the log-density at the nodes
   readonly nodeF: Float64Array; // normalised CDF at the nodes
-  readonly nodeInvH: Float64Array; // 1 / width of the node interval starting at each node
+  // the CDF on the node interval [x_k, x_k+1] as the cubic F_k + d_k u + c2_k u^2 + c3_k u^3 in u = x - x_k (the
+  // cubic Hermite interpolant of values F and slopes d, the density), so the sweep evaluates it with Horner's rule
+  readonly nodeC2: Float64Array;
+  readonly nodeC3: Float64Array;
   readonly nodeCount: Int32Array;
-  readonly cursor: Int32Array; // merge cursor, then the arm's current node interval during the sweep
+  readonly cursor: Int32Array; // merge cursor, then the arm's current node interval (absolute index) in the sweep
+  readonly active: Int32Array; // arms still inside their node range at the current sweep point, in arm order
   readonly startIdx: Int32Array; // merged index of arm j's first node
   readonly endIdx: Int32Array; // merged index of arm j's last node
   readonly grid: Float64Array;
-  readonly curF: Float64Array; // each arm's CDF at the current sweep point
-  readonly curf: Float64Array; // each arm's density at the current sweep point
-  readonly curd: Float64Array; // each arm's density slope at the current sweep point
+  readonly curF: Float64Array; // each active arm's CDF at the current sweep point (by position in `active`)
+  readonly curf: Float64Array; // each active arm's density at the current sweep point
+  readonly curd: Float64Array; // each active arm's density slope at the current sweep point
   readonly suffix: Float64Array;
   readonly suffixD: Float64Array;
 
@@ -72,9 +76,11 @@ class Workspace {
     this.nodeLogF = new Float64Array(arms * ARM_STRIDE);
     this.nodeDLogF = new Float64Array(arms * ARM_STRIDE);
     this.nodeF = new Float64Array(arms * ARM_STRIDE);
-    this.nodeInvH = new Float64Array(arms * ARM_STRIDE);
+    this.nodeC2 = new Float64Array(arms * ARM_STRIDE);
+    this.nodeC3 = new Float64Array(arms * ARM_STRIDE);
     this.nodeCount = new Int32Array(arms);
     this.cursor = new Int32Array(arms);
+    this.active = new Int32Array(arms);
     this.startIdx = new Int32Array(arms);
     this.endIdx = new Int32Array(arms);
     this.grid = new Float64Array(arms * ARM_STRIDE);
@@ -117,10 +123,9 @@ function armNodes(ws: Workspace, j: number, mode: number, dl: number, dr: number
  * h/2 (f0 + f1) + h^2/12 (f0' - f1').
  */
 function nodeCdf(ws: Workspace, j: number): void {
-  const { nodeX, nodeLogF, nodeDLogF, nodeF, nodeInvH } = ws;
+  const { nodeX, nodeLogF, nodeDLogF, nodeF } = ws;
   const base = j * ARM_STRIDE;
   const end = base + ws.nodeCount[j]!;
-  for (let k = base; k < end - 1; k++) nodeInvH[k] = 1 / (nodeX[k + 1]! - nodeX[k]!);
   let maxLog = -Infinity;
   for (let k = base; k < end; k++) if (nodeLogF[k]! > maxLog) maxLog = nodeLogF[k]!;
   let f0 = Math.exp(nodeLogF[base]! - maxLog);
@@ -148,14 +153,28 @@ function nodeCdf(ws: Workspace, j: number): void {
       nodeF[k] = span > 0 ? (nodeX[k]! - nodeX[base]!) / span : k === end - 1 ? 1 : 0;
       nodeLogF[k] = span > 0 ? 1 / span : 0;
     }
-    return;
+  } else {
+    const inv = 1 / total;
+    for (let k = base; k < end; k++) {
+      nodeF[k] = nodeF[k]! * inv;
+      nodeLogF[k] = nodeLogF[k]! * inv;
+    }
+    nodeF[end - 1] = 1;
   }
-  const inv = 1 / total;
-  for (let k = base; k < end; k++) {
-    nodeF[k] = nodeF[k]! * inv;
-    nodeLogF[k] = nodeLogF[k]! * inv;
+  hermiteCoefficients(ws, base, end);
+}
+
+/** c2, c3 of the cubic Hermite interpolant of (F, d) on each node interval of one arm: see Workspace. */
+function hermiteCoefficients(ws: Workspace, base: number, end: number): void {
+  const { nodeX, nodeLogF: nodeDens, nodeF, nodeC2, nodeC3 } = ws;
+  for (let k = base; k < end - 1; k++) {
+    const invH = 1 / (nodeX[k + 1]! - nodeX[k]!);
+    const slope = (nodeF[k + 1]! - nodeF[k]!) * invH;
+    const d0 = nodeDens[k]!;
+    const d1 = nodeDens[k + 1]!;
+    nodeC2[k] = (3 * slope - 2 * d0 - d1) * invH;
+    nodeC3[k] = (d0 + d1 - 2 * slope) * invH * invH;
   }
-  nodeF[end - 1] = 1;
 }
 
 /** k-way merge of the arms' nodes into the grid; records each arm's first and last merged index. */
@@ -191,96 +210,87 @@ function mergeGrids(ws: Workspace, n: number): number {
 }
 
 /**
- * Arm j's CDF, density and density slope at x from the cubic Hermite interpolant of its CDF between its own
- * nodes (values F, slopes f), into ws.curF / curf / curd, at grid point k (an index, not a double: a double
- * argument to a call that is not inlined is boxed on the heap). k must not decrease between calls for one arm.
- */
-function evalArm(ws: Workspace, j: number, k: number): void {
-  const { nodeX, nodeLogF: nodeDens, nodeF, nodeInvH, cursor } = ws;
-  const x = ws.grid[k]!;
-  const base = j * ARM_STRIDE;
-  if (x <= nodeX[base]!) {
-    ws.curF[j] = 0;
-    ws.curf[j] = 0;
-    ws.curd[j] = 0;
-    return;
-  }
-  if (x >= nodeX[base + ws.nodeCount[j]! - 1]!) {
-    ws.curF[j] = 1;
-    ws.curf[j] = 0;
-    ws.curd[j] = 0;
-    return;
-  }
-  let c = base + cursor[j]!;
-  while (nodeX[c + 1]! < x) c++;
-  cursor[j] = c - base;
-  const invH = nodeInvH[c]!;
-  const t = (x - nodeX[c]!) * invH;
-  const t2 = t * t;
-  const F0 = nodeF[c]!;
-  const dF = (F0 - nodeF[c + 1]!) * invH; // (F0 - F1) / h
-  const d0 = nodeDens[c]!;
-  const d1 = nodeDens[c + 1]!;
-  // F(t) = h00 F0 + h10 h d0 + h01 F1 + h11 h d1, then its first and second derivatives in x
-  const F = F0 + ((2 * t - 3) * t2 * dF + (t2 - 2 * t + 1) * t * d0 + (t - 1) * t2 * d1) * (nodeX[c + 1]! - nodeX[c]!);
-  const f = (6 * t2 - 6 * t) * dF + (3 * t2 - 4 * t + 1) * d0 + (3 * t2 - 2 * t) * d1;
-  ws.curF[j] = F < 0 ? 0 : F > 1 ? 1 : F;
-  ws.curf[j] = f > 0 ? f : 0;
-  ws.curd[j] = ((12 * t - 6) * dF + (6 * t - 4) * d0 + (6 * t - 2) * d1) * invH;
-}
-
-/**
- * With every arm evaluated at grid point k: adds w g_i + c g_i' to out[i], where g_i = f_i Π_{j≠i} F_j (its
- * derivative by the product rule, with prefix and suffix products carrying their derivatives: O(n)), and w, c are
- * the point's corrected-trapezoid weights (h_k-1 + h_k) / 2 and (h_k^2 - h_k-1^2) / 12.
- */
-function accumulate(ws: Workspace, n: number, k: number, m: number, out: Float64Array): void {
-  const { curF, curf, curd, suffix, suffixD, grid } = ws;
-  const h = k + 1 < m ? grid[k + 1]! - grid[k]! : 0;
-  const hPrev = k > 0 ? grid[k]! - grid[k - 1]! : 0;
-  const w = 0.5 * (hPrev + h);
-  const c = (h * h - hPrev * hPrev) / 12;
-  suffix[n] = 1;
-  suffixD[n] = 0;
-  for (let j = n - 1; j >= 0; j--) {
-    suffix[j] = suffix[j + 1]! * curF[j]!;
-    suffixD[j] = suffixD[j + 1]! * curF[j]! + suffix[j + 1]! * curf[j]!;
-  }
-  let pre = 1;
-  let preD = 0;
-  for (let j = 0; j < n; j++) {
-    const f = curf[j]!;
-    const Fj = curF[j]!;
-    if (f > 0 || curd[j] !== 0) {
-      const q = pre * suffix[j + 1]!;
-      const qD = preD * suffix[j + 1]! + pre * suffixD[j + 1]!;
-      out[j] = out[j]! + w * f * q + c * (curd[j]! * q + f * qD);
-    }
-    preD = preD * Fj + pre * f;
-    pre *= Fj;
-  }
-}
-
-/**
  * P_i = ∫ f_i Π_{j≠i} F_j by the composite corrected trapezoid rule (Euler-Maclaurin endpoint correction,
- * fourth order) on the merged grid: Σ_k h_k/2 (g_k + g_k+1) + h_k^2/12 (g'_k - g'_k+1). Normalised at the end.
+ * fourth order) on the merged grid: Σ_k h_k/2 (g_k + g_k+1) + h_k^2/12 (g'_k - g'_k+1), i.e. each grid point adds
+ * w g_i + c g_i' with w = (h_k-1 + h_k) / 2 and c = (h_k^2 - h_k-1^2) / 12. Normalised at the end.
+ *
+ * Only grid points strictly inside (max_j first node, max_j last node) are visited: below the last arm's first
+ * node some F_j is 0, above every arm's last node every f_j is 0, so every g_i and g_i' is exactly 0 there. At
+ * each visited point only the arms that have not yet reached their last node are evaluated and multiplied
+ * (an arm past its last node has F = 1, f = 0 and contributes an exact factor 1). Each active arm's CDF, density
+ * and density slope come from the cubic Hermite interpolant of its CDF between its own nodes (values F, slopes
+ * f), with a per-arm node cursor that only moves forward; g_i and g_i' come from prefix and suffix products
+ * (carrying their derivatives by the product rule), so a point costs O(active arms). Everything is inlined into
+ * one loop over typed arrays: no call per (point, arm), no heap number.
  */
 function sweep(ws: Workspace, n: number, m: number, out: Float64Array): void {
-  const { cursor, startIdx, endIdx, curF, curf, curd } = ws;
+  const { nodeX, nodeLogF: nodeDens, nodeF, nodeC2, nodeC3, cursor, startIdx, endIdx, grid, curF, curf, curd, suffix, suffixD, active } = ws;
+  let lo = 0;
+  let hi = 0;
   for (let j = 0; j < n; j++) {
-    cursor[j] = 0;
     out[j] = 0;
+    cursor[j] = j * ARM_STRIDE;
+    active[j] = j;
+    if (startIdx[j]! > lo) lo = startIdx[j]!;
+    if (endIdx[j]! > hi) hi = endIdx[j]!;
   }
-  for (let k = 0; k < m; k++) {
-    for (let j = 0; j < n; j++) {
-      if (k > startIdx[j]! && k < endIdx[j]!) evalArm(ws, j, k);
-      else {
-        curF[j] = k <= startIdx[j]! ? 0 : 1;
-        curf[j] = 0;
-        curd[j] = 0;
+  let na = n;
+  let nextEnd = m;
+  for (let j = 0; j < n; j++) if (endIdx[j]! < nextEnd) nextEnd = endIdx[j]!;
+  for (let k = lo + 1; k < hi; k++) {
+    if (k >= nextEnd) {
+      // drop the arms that reached their last node (order kept, so the products are formed as before)
+      let w = 0;
+      nextEnd = m;
+      for (let p = 0; p < na; p++) {
+        const j = active[p]!;
+        const e = endIdx[j]!;
+        if (e > k) {
+          active[w++] = j;
+          if (e < nextEnd) nextEnd = e;
+        }
       }
+      na = w;
     }
-    accumulate(ws, n, k, m, out);
+    const x = grid[k]!;
+    for (let p = 0; p < na; p++) {
+      const j = active[p]!;
+      let c = cursor[j]!;
+      while (nodeX[c + 1]! < x) c++;
+      cursor[j] = c;
+      const u = x - nodeX[c]!;
+      const d0 = nodeDens[c]!;
+      const c2 = nodeC2[c]!;
+      const c3 = nodeC3[c]!;
+      const F = nodeF[c]! + u * (d0 + u * (c2 + u * c3));
+      const f = d0 + u * (2 * c2 + 3 * c3 * u);
+      curF[p] = F < 0 ? 0 : F > 1 ? 1 : F;
+      curf[p] = f > 0 ? f : 0;
+      curd[p] = 2 * c2 + 6 * c3 * u;
+    }
+    const h = grid[k + 1]! - x;
+    const hPrev = x - grid[k - 1]!;
+    const w = 0.5 * (hPrev + h);
+    const cw = (h * h - hPrev * hPrev) / 12;
+    suffix[na] = 1;
+    suffixD[na] = 0;
+    for (let p = na - 1; p >= 0; p--) {
+      suffix[p] = suffix[p + 1]! * curF[p]!;
+      suffixD[p] = suffixD[p + 1]! * curF[p]! + suffix[p + 1]! * curf[p]!;
+    }
+    let pre = 1;
+    let preD = 0;
+    for (let p = 0; p < na; p++) {
+      const f = curf[p]!;
+      const Fp = curF[p]!;
+      const s = suffix[p + 1]!;
+      const q = pre * s;
+      const qD = preD * s + pre * suffixD[p + 1]!;
+      const j = active[p]!;
+      out[j] = out[j]! + w * f * q + cw * (curd[p]! * q + f * qD);
+      preD = preD * Fp + pre * f;
+      pre *= Fp;
+    }
   }
   let sum = 0;
   for (let j = 0; j < n; j++) {
