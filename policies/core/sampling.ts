@@ -23,15 +23,12 @@ export function applyFloor(p: Float64Array, n: number, floor: number): void {
   for (let i = 0; i < n; i++) p[i] = p[i]! / total;
 }
 
-/** Draw an index from a discrete distribution p[0..n) (assumed normalised) with one uniform. */
+/**
+ * Draw an index from a discrete distribution p[0..n) (assumed normalised) with one uniform (`Rng.pick`: the
+ * uniform never leaves the generator, so no heap number is allocated).
+ */
 export function sampleIndex(p: Float64Array, n: number, rng: Rng): number {
-  const u = rng.next();
-  let acc = 0;
-  for (let i = 0; i < n - 1; i++) {
-    acc += p[i]!;
-    if (u < acc) return i;
-  }
-  return n - 1;
+  return rng.pick(p, n);
 }
 
 /**
