@@ -36,14 +36,18 @@ const noRead: NumberReader = () => {};
  * field (e.g. occurredAtMs ~ 1.76e12, any non-small-integer amount) into a new 16-byte heap number on every
  * call. A function of its own per field has its own inline cache for a named read, which the optimising
  * compiler turns into an unboxed load straight into the Float64Array. The field name is embedded as a JSON
- * string literal, so any name is safe. Rules: a number as is, a boolean 1 / 0, a non-empty string parsed with
- * Number(), anything else NaN.
+ * string literal, so any name is safe. Each reader's source is unique (a counter in a comment): V8 caches
+ * `new Function` by source, and closures from one cache entry share their inline caches, so identical readers
+ * of every encoder in the process would see every context shape, go megamorphic and box again. Rules: a
+ * number as is, a boolean 1 / 0, a non-empty string parsed with Number(), anything else NaN.
  */
+let readerCount = 0;
 function numberReader(field: string): NumberReader {
   return new Function(
     'ctx',
     'out',
-    `const v = ctx[${JSON.stringify(field)}];
+    `// reader ${++readerCount}
+const v = ctx[${JSON.stringify(field)}];
 switch (typeof v) {
   case 'number': out[0] = v; return;
   case 'boolean': out[0] = v ? 1 : 0; return;
