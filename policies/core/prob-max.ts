@@ -28,9 +28,10 @@
  *     products of the arms' second-order Taylor series, so each grid point costs O(active arms). Only points
  *     where the integrand can be non-zero are visited (see `sweep`). The result is normalised.
  *
- * Accuracy: test/unit/prob-max.test.ts checks closed forms, 10^6-draw seeded Monte Carlo and (fast-check)
- * agreement with a high-resolution run; test/bench/prob-max-accuracy.ts measures the errors reported in
- * docs/policies-thompson.md.
+ * Accuracy: test/unit/prob-max.test.ts checks closed forms and 10^6-draw seeded Monte Carlo;
+ * test/property/prob-max.property.test.ts (fast-check) seeded Monte Carlo, the two-normal closed form, sums,
+ * the floor and permutation equivariance; test/bench/prob-max-accuracy.ts measures the errors reported in
+ * docs/policies-thompson.md (against closed forms, Monte Carlo and a brute-force grid, old and new side by side).
  */
 
 import { NumericalError } from '../errors.ts';
