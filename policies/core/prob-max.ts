@@ -44,6 +44,11 @@ const ARM_STRIDE = 2 * HALF + 1;
 const TAIL_DROP = 20;
 /** A normal arm's half-width in standard deviations: the log-density drops by TAIL_DROP there. */
 const NORMAL_SPAN = Math.sqrt(2 * TAIL_DROP);
+/**
+ * Largest half-width of a logit-Beta arm (reached only for a or b below ~2e-4, or when a * b underflows): a
+ * tail slower than that is cut there and the arm's CDF is normalised over what is kept.
+ */
+const MAX_SPAN = 1e5;
 /** Factor by which a Beta arm's span grows until its log-density has dropped by TAIL_DROP. */
 const SPAN_GROWTH = 1.5;
 /** Node spacing exponent: distance from the mode grows as (k / HALF)^SPACING_POWER. */
@@ -444,10 +449,11 @@ export function trigamma(x: number): number {
  */
 function betaSpans(ws: Workspace, a: number, b: number): void {
   const ab = a + b;
-  const mode = Math.log(a / b);
+  const mode = Math.log(a) - Math.log(b);
   const tm = Math.exp(-Math.abs(mode));
   const top = a * mode - ab * ((mode > 0 ? mode : 0) + Math.log1p(tm));
-  const guess = Math.sqrt((2 * TAIL_DROP * ab) / (a * b));
+  const g = Math.sqrt((2 * TAIL_DROP * ab) / (a * b));
+  const guess = g < MAX_SPAN ? g : MAX_SPAN; // a * b can underflow (a pooled posterior with b ~ 1e-300)
   for (let side = 0; side < 2; side++) {
     let d = guess;
     let dPrev = 0;
@@ -465,6 +471,10 @@ function betaSpans(ws: Workspace, a: number, b: number): void {
       dPrev = d;
       dropPrev = drop;
       d *= SPAN_GROWTH;
+      if (d >= MAX_SPAN) {
+        d = MAX_SPAN;
+        break;
+      }
     }
     ws.spans[side] = d;
   }
@@ -489,7 +499,7 @@ export function probMaxBeta(alpha: Float64Array, beta: Float64Array, n: number, 
       throw new NumericalError(`probMaxBeta: arm ${j} has invalid Beta(${a}, ${b})`);
     }
     betaSpans(ws, a, b);
-    armNodes(ws, j, Math.log(a / b), ws.spans[0]!, ws.spans[1]!);
+    armNodes(ws, j, Math.log(a) - Math.log(b), ws.spans[0]!, ws.spans[1]!);
     const ab = a + b;
     const base = j * ARM_STRIDE;
     const end = base + nodeCount[j]!;
