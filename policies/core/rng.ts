@@ -3,6 +3,11 @@
  * No global RNG anywhere in policies/: every random draw comes from an Rng passed in, so the same seed and
  * the same events give bit-identical decisions. `reseed(seed, key)` re-keys in place without allocating,
  * so the service derives one stream per decision (seed x transactionId) and a replay reproduces it.
+ *
+ * Hot path: in V8 a double (or a uint32 above 2^30) returned from a call that is not inlined is boxed in a new
+ * heap number. Policies' decide methods are large, so `next()` called from them is often not inlined and its
+ * result allocated 16 B per decision. `pick(p, n)` draws a whole discrete choice inside the generator and
+ * returns a small integer; the state step writes its 32-bit output into a typed array instead of returning it.
  */
 
 const TWO_POW_M32 = 1 / 4294967296;
@@ -15,6 +20,8 @@ export interface RngState {
 
 export class Rng {
   private readonly s = new Uint32Array(4);
+  /** Output of the last `step()` (a typed array, so no boxed number crosses a call). */
+  private readonly word = new Uint32Array(1);
   private spare = 0;
   private hasSpare = false;
 
@@ -45,12 +52,12 @@ export class Rng {
     return this;
   }
 
-  /** Next uniform 32-bit unsigned integer. */
-  nextU32(): number {
+  /** Advance the state by one xoshiro128** step; its 32-bit output goes to word[0]. */
+  private step(): void {
     const s = this.s;
     const s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
     const m = Math.imul(s1, 5);
-    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    this.word[0] = Math.imul((m << 7) | (m >>> 25), 9);
     const t = s1 << 9;
     const n2 = s2 ^ s0;
     const n3 = s3 ^ s1;
@@ -58,14 +65,39 @@ export class Rng {
     s[0] = s0 ^ n3;
     s[2] = n2 ^ t;
     s[3] = (n3 << 11) | (n3 >>> 21);
-    return result;
+  }
+
+  /** Next uniform 32-bit unsigned integer. */
+  nextU32(): number {
+    this.step();
+    return this.word[0]!;
   }
 
   /** Uniform double in the open interval (0, 1), 53 bits. */
   next(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
-    const lo = this.nextU32() >>> 6; // 26 bits
+    this.step();
+    const hi = this.word[0]! >>> 5; // 27 bits
+    this.step();
+    const lo = this.word[0]! >>> 6; // 26 bits
     return (hi * 67108864 + lo + 0.5) * (1 / 9007199254740992);
+  }
+
+  /**
+   * Index drawn from the discrete distribution p[0..n) (assumed normalised) with one uniform, the same one
+   * `next()` would return: the first i with u < p[0] + ... + p[i], else n - 1. Allocates nothing.
+   */
+  pick(p: Float64Array, n: number): number {
+    this.step();
+    const hi = this.word[0]! >>> 5;
+    this.step();
+    const lo = this.word[0]! >>> 6;
+    const u = (hi * 67108864 + lo + 0.5) * (1 / 9007199254740992);
+    let acc = 0;
+    for (let i = 0; i < n - 1; i++) {
+      acc += p[i]!;
+      if (u < acc) return i;
+    }
+    return n - 1;
   }
 
   /** Uniform integer in [0, n). */

@@ -5,6 +5,18 @@ import type { Rng } from './rng.ts';
  * keeps at least probability f. When n f >= 1 the result is uniform. Renormalises p first (guards drift).
  */
 export function applyFloor(p: Float64Array, n: number, floor: number): void {
+  FLOOR[0] = floor;
+  applyFloorAt(p, n, FLOOR, 0);
+}
+
+const FLOOR = new Float64Array(1);
+
+/**
+ * applyFloor with the floor read from floors[slot]: for a caller holding the floor in an object field, which
+ * V8 would copy into a new heap number when passing it to a call it does not inline.
+ */
+export function applyFloorAt(p: Float64Array, n: number, floors: Float64Array, slot: number): void {
+  const floor = floors[slot]!;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += p[i]!;
   if (!(sum > 0) || !Number.isFinite(sum)) {
@@ -23,15 +35,12 @@ export function applyFloor(p: Float64Array, n: number, floor: number): void {
   for (let i = 0; i < n; i++) p[i] = p[i]! / total;
 }
 
-/** Draw an index from a discrete distribution p[0..n) (assumed normalised) with one uniform. */
+/**
+ * Draw an index from a discrete distribution p[0..n) (assumed normalised) with one uniform (`Rng.pick`: the
+ * uniform never leaves the generator, so no heap number is allocated).
+ */
 export function sampleIndex(p: Float64Array, n: number, rng: Rng): number {
-  const u = rng.next();
-  let acc = 0;
-  for (let i = 0; i < n - 1; i++) {
-    acc += p[i]!;
-    if (u < acc) return i;
-  }
-  return n - 1;
+  return rng.pick(p, n);
 }
 
 /**

@@ -9,7 +9,7 @@
  * collide in one context are summed into one entry, so indices are unique; they are emitted in ascending
  * order.
  */
-import type { Context, ContextValue } from '../core/context.ts';
+import type { Context } from '../core/context.ts';
 import { type EncoderSpec, type FeatureSpec, denseSlots, featureName, hashedEntries, parseEncoderSpec } from './spec.ts';
 import { Hasher, hashName } from './hash.ts';
 import { SparseVector } from './sparse-vector.ts';
@@ -24,6 +24,38 @@ const enum Op {
 }
 
 const TWO_PI = 2 * Math.PI;
+
+/** Writes into out[0] the number a context field reads as (NaN when it is none). */
+type NumberReader = (ctx: Context, out: Float64Array) => void;
+
+const noRead: NumberReader = () => {};
+
+/**
+ * A reader of one numeric field, compiled once per feature. Why not `ctx[field]` in the shared loop: that keyed
+ * read sees every feature's field name, goes megamorphic, and V8's generic keyed load copies a double-valued
+ * field (e.g. occurredAtMs ~ 1.76e12, any non-small-integer amount) into a new 16-byte heap number on every
+ * call. A function of its own per field has its own inline cache for a named read, which the optimising
+ * compiler turns into an unboxed load straight into the Float64Array. The field name is embedded as a JSON
+ * string literal, so any name is safe. Each reader's source is unique (a counter in a comment): V8 caches
+ * `new Function` by source, and closures from one cache entry share their inline caches, so identical readers
+ * of every encoder in the process would see every context shape, go megamorphic and box again. Rules: a
+ * number as is, a boolean 1 / 0, a non-empty string parsed with Number(), anything else NaN.
+ */
+let readerCount = 0;
+function numberReader(field: string): NumberReader {
+  return new Function(
+    'ctx',
+    'out',
+    `// reader ${++readerCount}
+const v = ctx[${JSON.stringify(field)}];
+switch (typeof v) {
+  case 'number': out[0] = v; return;
+  case 'boolean': out[0] = v ? 1 : 0; return;
+  case 'string': out[0] = v.length === 0 ? NaN : Number(v); return;
+  default: out[0] = NaN;
+}`,
+  ) as NumberReader;
+}
 
 
 /** One slot of the layout, for descriptions and docs. */
@@ -48,6 +80,8 @@ export class FeatureEncoder {
   /** Hash seed of the feature (hashed ops): the hash of its name. */
   private readonly seeds: Int32Array;
   private readonly fields: (readonly string[])[];
+  /** Per numeric or cyclic feature, its field's reader (numberReader); a no-op for the other features. */
+  private readonly readers: NumberReader[];
   private readonly scale: Float64Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
@@ -74,6 +108,7 @@ export class FeatureEncoder {
     this.hi = new Float64Array(n);
     this.log1p = new Uint8Array(n);
     this.fields = [];
+    this.readers = [];
     let slot = 0;
     let hashed = 0;
     features.forEach((f: FeatureSpec, i) => {
@@ -107,6 +142,7 @@ export class FeatureEncoder {
           this.fields.push(f.fields);
           break;
       }
+      this.readers.push(f.kind === 'numeric' || f.kind === 'cyclic' ? numberReader(f.field) : noRead);
       this.seeds[i] = hashName(featureName(f));
       if (denseSlots(f) > 0) {
         this.slots[i] = slot;
@@ -141,7 +177,7 @@ export class FeatureEncoder {
         idx[nnz] = this.slots[i]!;
         val[nnz++] = 1;
       } else if (op === Op.Numeric || op === Op.HashedNumeric) {
-        this.readNumber(ctx[this.fields[i]![0]!]);
+        this.readers[i]!(ctx, num);
         let x = num[0]!;
         if (this.log1p[i] === 1) x = x > -1 ? Math.log1p(x) : Number.NaN;
         x *= this.scale[i]!;
@@ -158,7 +194,7 @@ export class FeatureEncoder {
           nnz = this.addHashed(idx, val, nnz);
         }
       } else if (op === Op.Cyclic) {
-        this.readNumber(ctx[this.fields[i]![0]!]);
+        this.readers[i]!(ctx, num);
         const t = num[0]!;
         const slot = this.slots[i]!;
         let s = 0;
@@ -226,23 +262,6 @@ export class FeatureEncoder {
       }
     });
     return rows;
-  }
-
-  /** num[0] = the number a context value reads as (NaN when it is none). */
-  private readNumber(v: ContextValue): void {
-    switch (typeof v) {
-      case 'number':
-        this.num[0] = v;
-        return;
-      case 'boolean':
-        this.num[0] = v ? 1 : 0;
-        return;
-      case 'string':
-        this.num[0] = v.length === 0 ? Number.NaN : Number(v);
-        return;
-      default:
-        this.num[0] = Number.NaN;
-    }
   }
 
   /** Add num[0] (times the sign, when signed) at the finalised hash's bucket, merging a collision. */

@@ -110,6 +110,18 @@ export function mirrorUpper(m: Float64Array, d: number): void {
 
 /** m <- m + w x x^T for a sparse x: O(nnz^2). Keeps m exactly symmetric. */
 export function addSparseOuter(m: Float64Array, d: number, idx: Int32Array, val: Float64Array, nnz: number, w: number): void {
+  SCRATCH[0] = w;
+  addSparseOuterAt(m, d, idx, val, nnz, SCRATCH, 0);
+}
+
+const SCRATCH = new Float64Array(1);
+
+/**
+ * addSparseOuter with w = weights[slot] (and addSparseAt below): for hot paths whose weight is not a small
+ * integer, which V8 would box in a new heap number when passed to a call it does not inline.
+ */
+export function addSparseOuterAt(m: Float64Array, d: number, idx: Int32Array, val: Float64Array, nnz: number, weights: Float64Array, slot: number): void {
+  const w = weights[slot]!;
   for (let k = 0; k < nnz; k++) {
     const ik = idx[k]!;
     const wk = w * val[k]!;
@@ -125,6 +137,12 @@ export function addSparseOuter(m: Float64Array, d: number, idx: Int32Array, val:
 
 /** v <- v + w x for a sparse x. */
 export function addSparse(v: Float64Array, idx: Int32Array, val: Float64Array, nnz: number, w: number): void {
+  for (let k = 0; k < nnz; k++) v[idx[k]!] = v[idx[k]!]! + w * val[k]!;
+}
+
+/** addSparse with w = weights[slot] (see addSparseOuterAt). */
+export function addSparseAt(v: Float64Array, idx: Int32Array, val: Float64Array, nnz: number, weights: Float64Array, slot: number): void {
+  const w = weights[slot]!;
   for (let k = 0; k < nnz; k++) v[idx[k]!] = v[idx[k]!]! + w * val[k]!;
 }
 

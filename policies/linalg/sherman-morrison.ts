@@ -61,6 +61,28 @@ export function shermanMorrisonSparseUpper(
   g: Float64Array,
   result: Float64Array,
 ): void {
+  WEIGHT[0] = w;
+  shermanMorrisonSparseUpperAt(minv, d, idx, val, nnz, WEIGHT, 0, g, result);
+}
+
+const WEIGHT = new Float64Array(1);
+
+/**
+ * shermanMorrisonSparseUpper with the weight read from weights[slot]: for hot paths whose weight is not a
+ * small integer (a double argument to a call V8 does not inline is boxed, 16 B; a typed array is not).
+ */
+export function shermanMorrisonSparseUpperAt(
+  minv: Float64Array,
+  d: number,
+  idx: Int32Array,
+  val: Float64Array,
+  nnz: number,
+  weights: Float64Array,
+  slot: number,
+  g: Float64Array,
+  result: Float64Array,
+): void {
+  const w = weights[slot]!;
   sparseUpperMatVec(minv, d, idx, val, nnz, g);
   let q = 0;
   for (let k = 0; k < nnz; k++) q += val[k]! * g[idx[k]!]!;

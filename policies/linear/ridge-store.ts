@@ -28,9 +28,9 @@
 import { InvalidStateError } from '../errors.ts';
 import type { Json } from '../core/policy.ts';
 import type { SparseVector } from '../features/sparse-vector.ts';
-import { addSparse, addSparseOuter, matMul, matVec, maxAbs, packUpper, sparseDot, sparseUpperQuadForm, unpackUpper } from '../linalg/dense.ts';
+import { addSparseAt, addSparseOuterAt, matMul, matVec, maxAbs, packUpper, sparseDot, sparseUpperQuadForm, unpackUpper } from '../linalg/dense.ts';
 import { choleskyInPlace, spdInverse } from '../linalg/cholesky.ts';
-import { shermanMorrisonSparseUpper } from '../linalg/sherman-morrison.ts';
+import { shermanMorrisonSparseUpperAt } from '../linalg/sherman-morrison.ts';
 
 /** Re-factorise once the deferred prior mass c exceeds this fraction of lambda. */
 export const MAX_PRIOR_DEFICIT = 0.25;
@@ -97,6 +97,8 @@ export class RidgeStore {
   private readonly work: Float64Array;
   /** Scalar results of the Sherman–Morrison step: [q, c]. */
   private readonly result = new Float64Array(2);
+  /** Update weights w and w * reward, passed to the linalg helpers through a typed array (see update). */
+  private readonly weights = new Float64Array(2);
 
   constructor(readonly dimension: number, settings: RidgeSettings) {
     this.lambdaValue = settings.lambda;
@@ -170,12 +172,17 @@ export class RidgeStore {
     const theta = m.theta;
     let predicted = 0;
     for (let k = 0; k < nnz; k++) predicted += theta[idx[k]!]! * val[k]!;
-    shermanMorrisonSparseUpper(m.ainv, d, idx, val, nnz, w, this.g, this.result);
+    // the weights go through a typed array: with forgetting, w is not a small integer, and passed as a number
+    // to a call V8 does not inline it would be boxed (16 B per update)
+    const weights = this.weights;
+    weights[0] = w;
+    weights[1] = w * reward;
+    shermanMorrisonSparseUpperAt(m.ainv, d, idx, val, nnz, weights, 0, this.g, this.result);
     const step = this.result[1]! * (reward - predicted);
     const g = this.g;
     for (let i = 0; i < d; i++) theta[i] = theta[i]! + step * g[i]!;
-    addSparseOuter(m.a, d, idx, val, nnz, w);
-    addSparse(m.b, idx, val, nnz, w * reward);
+    addSparseOuterAt(m.a, d, idx, val, nnz, weights, 0);
+    addSparseAt(m.b, idx, val, nnz, weights, 1);
     m.scale = scale;
     m.pending = gamma * m.pending + (1 - gamma) * this.lambdaValue;
     m.sinceRefactor++;

@@ -19,10 +19,10 @@ import type { DecisionBuffer } from '../core/decision-buffer.ts';
 import type { Policy, PolicyParams, PolicySnapshot } from '../core/policy.ts';
 import type { Rng } from '../core/rng.ts';
 import { probMaxBeta } from '../core/prob-max.ts';
-import { applyFloor, sampleIndex } from '../core/sampling.ts';
+import { applyFloorAt, sampleIndex } from '../core/sampling.ts';
 import { checkCandidates, checkRewardWeight } from './decision-checks.ts';
 import { parseThompsonParams, thompsonParamsToJson, type ThompsonParams } from './params.ts';
-import { decayFactor, SegmentTree, type SegmentNode } from './segment-tree.ts';
+import { SegmentTree, type SegmentNode } from './segment-tree.ts';
 
 export const THOMPSON_VERSION = 'thompson/1';
 const NAME = 'thompson';
@@ -41,9 +41,16 @@ class ThompsonPolicy implements Policy {
   private beta = new Float64Array(32);
   /** Posterior (alpha, beta) of the last `posterior()` call (a typed array: double fields would be boxed). */
   private readonly post = new Float64Array(2);
+  /**
+   * The hot parameters as numbers in a typed array: [floor, discount, poolStrength, priorAlpha, priorBeta]. A
+   * double read from an object field and passed to a call V8 does not inline is copied into a new heap number
+   * (16 B per decision); set from `p` by `setKnobs`.
+   */
+  private readonly knobs = new Float64Array(5);
 
   constructor(params: ThompsonParams) {
     this.p = params;
+    this.setKnobs();
     this.tree = new SegmentTree(params.segments);
     this.path = new Array<SegmentNode | undefined>(this.tree.levels).fill(undefined);
   }
@@ -62,6 +69,16 @@ class ThompsonPolicy implements Policy {
       throw new InvalidConfigError(`${NAME}.segments`, 'cannot change on a live policy (the learned cells are keyed by them); start a new state');
     }
     this.p = next;
+    this.setKnobs();
+  }
+
+  private setKnobs(): void {
+    const k = this.knobs;
+    k[0] = this.p.floor;
+    k[1] = this.p.discount;
+    k[2] = this.p.poolStrength;
+    k[3] = this.p.priorAlpha;
+    k[4] = this.p.priorBeta;
   }
 
   decide(context: Context, candidates: readonly string[], rng: Rng, out: DecisionBuffer): void {
@@ -82,7 +99,7 @@ class ThompsonPolicy implements Policy {
     }
     const p = out.probabilities;
     probMaxBeta(this.alpha, this.beta, n, p);
-    applyFloor(p, n, this.p.floor);
+    applyFloorAt(p, n, this.knobs, 0);
     out.count = n;
     out.chosen = sampleIndex(p, n, rng);
   }
@@ -100,10 +117,15 @@ class ThompsonPolicy implements Policy {
 
   /** Posterior Beta(post[0], post[1]) of `route` along the current `path`. */
   private posterior(route: string): void {
-    const { poolStrength: S, discount: g, priorAlpha, priorBeta } = this.p;
+    const knobs = this.knobs;
+    const g = knobs[1]!;
+    const S = knobs[2]!;
     const tick = this.tree.tick;
     const all = this.tree.all;
-    const dAll = decayFactor(all, tick, g);
+    // decayFactor inlined (a call taking and returning doubles would box them when not inlined)
+    const dAll = g === 1 || all.last === tick ? 1 : Math.pow(g, tick - all.last);
+    const priorAlpha = knobs[3]!;
+    const priorBeta = knobs[4]!;
     let a = priorAlpha + all.s * dAll;
     let b = priorBeta + all.f * dAll;
     const path = this.path;
@@ -113,7 +135,7 @@ class ThompsonPolicy implements Policy {
       b = S - a;
       const cell = path[l]?.routes.get(route);
       if (cell !== undefined) {
-        const d = decayFactor(cell, tick, g);
+        const d = g === 1 || cell.last === tick ? 1 : Math.pow(g, tick - cell.last);
         a += cell.s * d;
         b += cell.f * d;
       }
@@ -147,6 +169,7 @@ class ThompsonPolicy implements Policy {
       throw new InvalidStateError(NAME, `observations ${snapshot.observations} does not match state.tick ${tree.tick}`);
     }
     this.p = params;
+    this.setKnobs();
     this.tree = tree;
     this.path = new Array<SegmentNode | undefined>(tree.levels).fill(undefined);
   }

@@ -25,7 +25,7 @@ export interface Measurement {
   readonly name: string;
   /** Median over rounds of nanoseconds per operation. */
   readonly nsPerOp: number;
-  /** Heap bytes allocated per operation (from a GC-free run); 0 means nothing escaped to the heap. */
+  /** Heap bytes allocated per operation (least of three GC-free runs); 0 means nothing escaped to the heap. */
   readonly bytesPerOp: number;
   /** GC runs observed during the timed rounds. */
   readonly gcRuns: number;
@@ -73,19 +73,24 @@ export async function measure(name: string, fn: (i: number) => void, options: Me
   times.sort((a, b) => a - b);
   const nsPerOp = times[Math.floor(times.length / 2)]!;
 
-  // Allocation: a GC-free run of decreasing length.
+  // Allocation: a GC-free run of decreasing length; the least of three such runs, so a one-off allocation
+  // inside one window (the JIT's feedback and deoptimisation data, a lazily grown buffer) is not reported as
+  // a per-call cost: an allocation made on every call shows in all three.
   let bytesPerOp = Number.NaN;
-  for (let n = Math.min(iterations, 10_000); n >= 100; n = Math.floor(n / 4)) {
-    gcHook?.();
-    await flushObserver();
-    const g0 = gcCount;
-    const h0 = process.memoryUsage().heapUsed;
-    for (let i = 0; i < n; i++) fn(i);
-    const h1 = process.memoryUsage().heapUsed;
-    await flushObserver();
-    if (gcCount === g0) {
-      bytesPerOp = Math.max(0, (h1 - h0) / n);
-      break;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    for (let n = Math.min(iterations, 10_000); n >= 100; n = Math.floor(n / 4)) {
+      gcHook?.();
+      await flushObserver();
+      const g0 = gcCount;
+      const h0 = process.memoryUsage().heapUsed;
+      for (let i = 0; i < n; i++) fn(i);
+      const h1 = process.memoryUsage().heapUsed;
+      await flushObserver();
+      if (gcCount === g0) {
+        const b = Math.max(0, (h1 - h0) / n);
+        if (!(b >= bytesPerOp)) bytesPerOp = b;
+        break;
+      }
     }
   }
   return { name, nsPerOp, bytesPerOp, gcRuns };
