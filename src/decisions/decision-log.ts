@@ -25,10 +25,9 @@ export interface OutcomeRecord {
 interface Pending {
   readonly subject: string;
   readonly msgId: string;
-  readonly data: Uint8Array;
+  /** The record's JSON line (the bus encodes it: no bytes kept per decision while it waits). */
+  readonly data: string;
 }
-
-const encoder = new TextEncoder();
 
 export interface DecisionLogOptions {
   readonly bus: Bus;
@@ -77,13 +76,13 @@ export class DecisionLog {
   decision(record: DecisionRecord, json?: string): void {
     const line = json ?? JSON.stringify(record);
     this.file?.write(line + '\n');
-    this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: encoder.encode(line) });
+    this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: line });
   }
 
   outcome(record: OutcomeRecord): void {
     const line = JSON.stringify(record);
     this.file?.write(line + '\n');
-    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: encoder.encode(line) });
+    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: line });
   }
 
   get pending(): number {
