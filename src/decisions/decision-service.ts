@@ -176,9 +176,10 @@ export class DecisionService {
    * Resolves with the decision to answer with: this one, or the one another replica kept first.
    */
   async keep(txKey: string, record: DecisionRecord, now: number, ttlMs: number): Promise<DecisionRecord> {
-    this.deps.recent.add(txKey, record, now, ttlMs);
     const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson: JSON.stringify(record), ttlMs };
-    const winner = await this.claim(write);
+    // one representation kept alive: the JSON string, shared by the cache, the store and the decision log
+    this.deps.recent.add(txKey, record, now, ttlMs, write.recordJson);
+    const winner = await this.claim(write, record);
     if (winner === record) this.deps.log.decision(record, write.recordJson);
     return winner;
   }
@@ -187,9 +188,8 @@ export class DecisionService {
    * Claim the transaction in the shared store within the budget. Returns the decision to answer with:
    * ours, or the one another replica stored first. Never throws: a slow or down store fails open.
    */
-  private async claim(write: DecisionWrite): Promise<DecisionRecord> {
+  private async claim(write: DecisionWrite, ours: DecisionRecord): Promise<DecisionRecord> {
     const { store, metrics, recent, storeBudgetMs } = this.deps;
-    const ours = recent.byDecisionId(write.decisionId)!;
     if (store.kind === 'memory') {
       const existing = await store.claimDecision(write);
       if (existing !== null) return this.adopt(write, existing) ?? ours;
@@ -236,7 +236,7 @@ export class DecisionService {
   private adopt(write: DecisionWrite, existingJson: string): DecisionRecord | undefined {
     const existing = parseDecisionRecord(existingJson);
     if (!existing) return undefined;
-    this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at));
+    this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at), undefined, existingJson);
     this.deps.recent.markPersisted(existing.decisionId);
     this.deps.recent.forget(write.decisionId);
     return existing;
