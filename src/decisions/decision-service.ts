@@ -176,11 +176,14 @@ export class DecisionService {
    * Resolves with the decision to answer with: this one, or the one another replica kept first.
    */
   async keep(txKey: string, record: DecisionRecord, now: number, ttlMs: number): Promise<DecisionRecord> {
-    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson: JSON.stringify(record), ttlMs };
-    // one representation kept alive: the JSON string, shared by the cache, the store and the decision log
-    this.deps.recent.add(txKey, record, now, ttlMs, write.recordJson);
+    const recordJson = JSON.stringify(record);
+    // one representation kept alive: the JSON's bytes (outside the JS heap), shared by the cache, the
+    // in-memory store and the decision log; the string and the record object die young
+    const recordBytes = Buffer.from(recordJson);
+    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, recordBytes, ttlMs };
+    this.deps.recent.add(txKey, record, now, ttlMs, recordBytes);
     const winner = await this.claim(write, record);
-    if (winner === record) this.deps.log.decision(record, write.recordJson);
+    if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);
     return winner;
   }
 

@@ -6,16 +6,18 @@
  * give O(1) eviction of the oldest.
  *
  * A record added with its JSON (the decision service has it: the store's value and the log's line) is kept
- * as that string only, the same string the store and the decision log hold, and parsed when it is asked
- * for (a replayed transactionId, an outcome join): one flat string survives per decision instead of a
- * second graph of objects, so the young generation has far less to copy while decisions live their TTL.
+ * as that JSON only (as UTF-8 bytes: the same bytes the in-memory store and the decision log hold), and
+ * parsed when it is asked for (a replayed transactionId, an outcome join): what survives per decision is
+ * one small buffer object, its bytes outside the JS heap, instead of a graph of objects or a 1 KB string,
+ * so the young generation has far less to copy while decisions live their TTL.
  */
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 interface Entry {
   /** Kept as an object when added without its JSON; otherwise parsed from `json` on each read. */
   readonly record: DecisionRecord | undefined;
-  readonly json: string | undefined;
+  /** The record's JSON, or its UTF-8 bytes (kept outside the JS heap). */
+  readonly json: string | Uint8Array | undefined;
   readonly expiresAt: number;
   /** Kept longer than the cache's TTL (a retry decision's record). */
   readonly long: boolean;
@@ -34,9 +36,9 @@ export class RecentDecisions {
 
   /**
    * `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's.
-   * `json`: the record serialised (`JSON.stringify(record)`): kept instead of the object.
+   * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes): kept instead of the object.
    */
-  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string): void {
+  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
     const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, long: ttlMs > this.ttlMs, persisted: false };
     this.byTransaction.delete(transactionKey);
     this.byTransaction.set(transactionKey, entry);
@@ -119,5 +121,9 @@ export class RecentDecisions {
 
 function recordOf(e: Entry | undefined): DecisionRecord | undefined {
   if (e === undefined) return undefined;
-  return e.record ?? parseDecisionRecord(e.json!) ?? undefined;
+  if (e.record !== undefined) return e.record;
+  const json = e.json!;
+  return parseDecisionRecord(typeof json === 'string' ? json : decoder.decode(json)) ?? undefined;
 }
+
+const decoder = new TextDecoder();
