@@ -91,6 +91,11 @@ export class MemoryStore implements Store {
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
+    return this.claimDecisionNow(w);
+  }
+
+  /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
+  claimDecisionNow(w: DecisionWrite): string | null {
     const existingId = this.live(this.transactions, w.transactionKey);
     if (existingId !== null) {
       const rec = this.live(this.decisions, existingId);
