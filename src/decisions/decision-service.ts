@@ -121,7 +121,6 @@ export class DecisionService {
    * log. Resolves with the decision to answer with: this one, or the one another replica made first.
    */
   decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): DecisionRecord | Promise<DecisionRecord> {
-    const { metrics } = this.deps;
     const policy = state.policy;
     const out = this.buffer;
     const observations = policy.observations;
