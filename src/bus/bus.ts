@@ -80,8 +80,12 @@ export interface Bus {
   streamOf(subject: string): Promise<string | undefined>;
   /** Last sequence in the stream (0 when empty). */
   lastSeq(stream: string): Promise<number>;
-  /** Publish into the stream capturing `subject`; resolves with the stream sequence (the stream's ack). */
-  publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<number>;
+  /**
+   * Publish into the stream capturing `subject`; resolves with the stream sequence (the stream's ack).
+   * `data` as bytes, or as a string sent UTF-8 encoded (the decision log publishes the record's JSON, the
+   * same string the store keeps, so a decision is not held once more as bytes).
+   */
+  publish(subject: string, data: Uint8Array | string, options?: PublishOptions): Promise<number>;
   consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle>;
   /** Delete a stream (tests clean up after themselves). */
   deleteStream(stream: string): Promise<void>;

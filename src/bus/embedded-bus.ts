@@ -6,10 +6,13 @@
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 
+const encoder = new TextEncoder();
+
 interface Stored {
   readonly seq: number;
   readonly subject: string;
-  readonly data: Uint8Array;
+  /** As published: bytes (copied) or a string (immutable, kept as is and encoded when delivered). */
+  readonly data: Uint8Array | string;
   readonly timestampMs: number;
 }
 
@@ -90,7 +93,7 @@ export class EmbeddedBus implements Bus {
     return this.stream(stream).lastSeq;
   }
 
-  async publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<number> {
+  async publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
     if (this.closed) throw new DependencyUnavailableError('bus', 'embedded bus is closed');
     let target: Stream | undefined;
     for (const s of this.streams.values()) if (s.subjects.has(subject)) target = s;
@@ -101,7 +104,7 @@ export class EmbeddedBus implements Bus {
       if (seen && now - seen.at < target.duplicateWindowMs) return seen.seq;
     }
     const seq = ++target.lastSeq;
-    target.messages.push({ seq, subject, data: data.slice(), timestampMs: now });
+    target.messages.push({ seq, subject, data: typeof data === 'string' ? data : data.slice(), timestampMs: now });
     if (options.msgId !== undefined) {
       target.msgIds.delete(options.msgId);
       target.msgIds.set(options.msgId, { seq, at: now });
@@ -255,7 +258,7 @@ class EmbeddedConsumer implements ConsumerHandle {
       };
       const msg: BusMessage = {
         subject: m.subject,
-        data: m.data,
+        data: typeof m.data === 'string' ? encoder.encode(m.data) : m.data,
         seq: m.seq,
         timestampMs: m.timestampMs,
         deliveryCount: count,

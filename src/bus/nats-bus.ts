@@ -133,7 +133,7 @@ export class NatsBus implements Bus {
     return info.state.last_seq;
   }
 
-  async publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<number> {
+  async publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
     if (!this.js || this.current !== 'connected') throw new DependencyUnavailableError('nats', `not connected (${this.current})`);
     const opts: { msgID?: string; timeout?: number; headers?: MsgHdrs } = {};
     if (options.msgId !== undefined) opts.msgID = options.msgId;

@@ -25,10 +25,9 @@ export interface OutcomeRecord {
 interface Pending {
   readonly subject: string;
   readonly msgId: string;
-  readonly data: Uint8Array;
+  /** The record's JSON line, or those bytes (the bus encodes a string). */
+  readonly data: string | Uint8Array;
 }
-
-const encoder = new TextEncoder();
 
 export interface DecisionLogOptions {
   readonly bus: Bus;
@@ -73,17 +72,20 @@ export class DecisionLog {
     void this.outbox.drainFor(0);
   }
 
-  /** `json`: the record already serialised (the decision service has it for the store), to serialise once. */
-  decision(record: DecisionRecord, json?: string): void {
+  /**
+   * `json`: the record already serialised (the decision service has it for the store), to serialise once;
+   * `bytes`: that JSON UTF-8 encoded, published as is (the bytes the in-memory store keeps, not a copy).
+   */
+  decision(record: DecisionRecord, json?: string, bytes?: Uint8Array): void {
     const line = json ?? JSON.stringify(record);
     this.file?.write(line + '\n');
-    this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: encoder.encode(line) });
+    this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: bytes ?? line });
   }
 
   outcome(record: OutcomeRecord): void {
     const line = JSON.stringify(record);
     this.file?.write(line + '\n');
-    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: encoder.encode(line) });
+    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: line });
   }
 
   get pending(): number {

@@ -10,6 +10,7 @@ import { Rng } from '../../policies/core/rng.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PolicyState } from '../learning/policy-state.ts';
+import { MemoryStore } from '../store/memory-store.ts';
 import type { DecisionWrite, Store } from '../store/store.ts';
 import type { RouteRequest } from '../http/schemas.ts';
 import { parseTimestamp } from '../time.ts';
@@ -107,7 +108,9 @@ export class DecisionService {
     }
     const now = this.deps.now();
     const context = paymentContextOf(body, now);
-    const record = await this.decide('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
+    const decided = this.decide('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
+    // the in-memory store answers at once: no await (and no other request's work) inside the measured time
+    const record = decided instanceof Promise ? await decided : decided;
     this.routeDuration.observe((performance.now() - started) / 1000);
     return answerOf(record);
   }
@@ -117,8 +120,7 @@ export class DecisionService {
    * reseed the Rng with (seed, key), decide from in-memory state, claim the idempotency key (fail open),
    * log. Resolves with the decision to answer with: this one, or the one another replica made first.
    */
-  async decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): Promise<DecisionRecord> {
-    const { metrics } = this.deps;
+  decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): DecisionRecord | Promise<DecisionRecord> {
     const policy = state.policy;
     const out = this.buffer;
     const observations = policy.observations;
@@ -149,12 +151,16 @@ export class DecisionService {
       chosen: candidates[out.chosen]!,
       propensity: out.propensity,
     };
-    const winner = await this.keep(txKey, record, now, this.deps.ttlMs);
+    const kept = this.keepNow(txKey, record, now, this.deps.ttlMs);
+    return kept instanceof Promise ? kept.then((winner) => this.decided(kind, record, winner)) : this.decided(kind, record, kept);
+  }
+
+  private decided(kind: DecisionKind, record: DecisionRecord, winner: DecisionRecord): DecisionRecord {
     if (winner !== record) {
-      metrics.idempotentReplays.inc({ source: 'store' });
+      this.deps.metrics.idempotentReplays.inc({ source: 'store' });
       return winner;
     }
-    this.countDecision(kind, policy.name, record.chosen);
+    this.countDecision(kind, record.policy, record.chosen);
     return record;
   }
 
@@ -176,20 +182,41 @@ export class DecisionService {
    * Resolves with the decision to answer with: this one, or the one another replica kept first.
    */
   async keep(txKey: string, record: DecisionRecord, now: number, ttlMs: number): Promise<DecisionRecord> {
-    this.deps.recent.add(txKey, record, now, ttlMs);
-    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson: JSON.stringify(record), ttlMs };
-    const winner = await this.claim(write);
-    if (winner === record) this.deps.log.decision(record, write.recordJson);
-    return winner;
+    return this.keepNow(txKey, record, now, ttlMs);
+  }
+
+  /** `keep`, answering without a promise when the store is the in-memory one. */
+  private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number): DecisionRecord | Promise<DecisionRecord> {
+    const recordJson = JSON.stringify(record);
+    // one representation kept alive: the JSON's bytes (outside the JS heap), shared by the cache, the
+    // in-memory store and the decision log; the string and the record object die young
+    const recordBytes = Buffer.from(recordJson);
+    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, recordBytes, ttlMs };
+    this.deps.recent.add(txKey, record, now, ttlMs, recordBytes);
+    const { store } = this.deps;
+    if (store instanceof MemoryStore) {
+      const existing = store.claimDecisionNow(write);
+      const winner = existing === null ? this.claimed(write, record) : (this.adopt(write, existing) ?? record);
+      if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);
+      return winner;
+    }
+    return this.claim(write, record).then((winner) => {
+      if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);
+      return winner;
+    });
+  }
+
+  private claimed(write: DecisionWrite, ours: DecisionRecord): DecisionRecord {
+    this.deps.recent.markPersisted(write.decisionId);
+    return ours;
   }
 
   /**
    * Claim the transaction in the shared store within the budget. Returns the decision to answer with:
    * ours, or the one another replica stored first. Never throws: a slow or down store fails open.
    */
-  private async claim(write: DecisionWrite): Promise<DecisionRecord> {
+  private async claim(write: DecisionWrite, ours: DecisionRecord): Promise<DecisionRecord> {
     const { store, metrics, recent, storeBudgetMs } = this.deps;
-    const ours = recent.byDecisionId(write.decisionId)!;
     if (store.kind === 'memory') {
       const existing = await store.claimDecision(write);
       if (existing !== null) return this.adopt(write, existing) ?? ours;
@@ -236,7 +263,7 @@ export class DecisionService {
   private adopt(write: DecisionWrite, existingJson: string): DecisionRecord | undefined {
     const existing = parseDecisionRecord(existingJson);
     if (!existing) return undefined;
-    this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at));
+    this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at), undefined, existingJson);
     this.deps.recent.markPersisted(existing.decisionId);
     this.deps.recent.forget(write.decisionId);
     return existing;

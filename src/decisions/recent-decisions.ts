@@ -4,11 +4,20 @@
  * common case. `persisted` marks records the shared store is known to hold: the outcome applier may use
  * only those from memory, so every replica joins an outcome to the same answer. Insertion-ordered Maps
  * give O(1) eviction of the oldest.
+ *
+ * A record added with its JSON (the decision service has it: the store's value and the log's line) is kept
+ * as that JSON only (as UTF-8 bytes: the same bytes the in-memory store and the decision log hold), and
+ * parsed when it is asked for (a replayed transactionId, an outcome join): what survives per decision is
+ * one small buffer object, its bytes outside the JS heap, instead of a graph of objects or a 1 KB string,
+ * so the young generation has far less to copy while decisions live their TTL.
  */
-import type { DecisionRecord } from './decision-record.ts';
+import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 interface Entry {
-  readonly record: DecisionRecord;
+  /** Kept as an object when added without its JSON; otherwise parsed from `json` on each read. */
+  readonly record: DecisionRecord | undefined;
+  /** The record's JSON, or its UTF-8 bytes (kept outside the JS heap). */
+  readonly json: string | Uint8Array | undefined;
   readonly expiresAt: number;
   /** Kept longer than the cache's TTL (a retry decision's record). */
   readonly long: boolean;
@@ -25,9 +34,12 @@ export class RecentDecisions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's. */
-  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs): void {
-    const entry: Entry = { record, expiresAt: decidedAtMs + ttlMs, long: ttlMs > this.ttlMs, persisted: false };
+  /**
+   * `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's.
+   * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes): kept instead of the object.
+   */
+  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
+    const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, long: ttlMs > this.ttlMs, persisted: false };
     this.byTransaction.delete(transactionKey);
     this.byTransaction.set(transactionKey, entry);
     this.byId.set(record.decisionId, entry);
@@ -70,17 +82,22 @@ export class RecentDecisions {
   }
 
   byTransactionId(transactionKey: string): DecisionRecord | undefined {
-    return this.live(this.byTransaction, transactionKey)?.record;
+    return recordOf(this.live(this.byTransaction, transactionKey));
   }
 
   byDecisionId(decisionId: string): DecisionRecord | undefined {
-    return this.live(this.byId, decisionId)?.record;
+    return recordOf(this.live(this.byId, decisionId));
+  }
+
+  /** Whether the decision is held (live) and the shared store is known to hold it too. */
+  isPersisted(decisionId: string): boolean {
+    return this.live(this.byId, decisionId)?.persisted === true;
   }
 
   /** The record if the shared store is known to hold it too. */
   persistedByDecisionId(decisionId: string): DecisionRecord | undefined {
     const e = this.live(this.byId, decisionId);
-    return e?.persisted ? e.record : undefined;
+    return e?.persisted ? recordOf(e) : undefined;
   }
 
   private evict(map: Map<string, Entry>): void {
@@ -101,3 +118,12 @@ export class RecentDecisions {
     return e;
   }
 }
+
+function recordOf(e: Entry | undefined): DecisionRecord | undefined {
+  if (e === undefined) return undefined;
+  if (e.record !== undefined) return e.record;
+  const json = e.json!;
+  return parseDecisionRecord(typeof json === 'string' ? json : decoder.decode(json)) ?? undefined;
+}
+
+const decoder = new TextDecoder();

@@ -90,7 +90,7 @@ export class JoinPrefetch {
     for (const m of messages) {
       if (m.subject === this.skipSubject) continue;
       const id = DECISION_ID.exec(decoder.decode(m.data))?.[1];
-      if (id === undefined || this.ahead.has(id) || this.recent.persistedByDecisionId(id)) continue;
+      if (id === undefined || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
       if (this.ahead.size >= this.capacity) return;
       const p = this.inner.getDecision(id);
       // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself

@@ -3,9 +3,12 @@ import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts
 import { DEAD_LETTER_CAP } from './store.ts';
 
 interface Expiring {
-  readonly value: string;
+  /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
+  readonly value: string | Uint8Array;
   readonly expiresAt: number;
 }
+
+const decoder = new TextDecoder();
 
 export interface MemoryStoreOptions {
   readonly now?: () => number;
@@ -53,7 +56,17 @@ export class MemoryStore implements Store {
       map.delete(key);
       return null;
     }
-    return e.value;
+    return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
+  }
+
+  private has(map: Map<string, Expiring>, key: string): boolean {
+    const e = map.get(key);
+    if (!e) return false;
+    if (e.expiresAt <= this.now()) {
+      map.delete(key);
+      return false;
+    }
+    return true;
   }
 
   /** `now`: the write's time; `horizon`: when the key just written expires. */
@@ -78,6 +91,11 @@ export class MemoryStore implements Store {
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
+    return this.claimDecisionNow(w);
+  }
+
+  /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
+  claimDecisionNow(w: DecisionWrite): string | null {
     const existingId = this.live(this.transactions, w.transactionKey);
     if (existingId !== null) {
       const rec = this.live(this.decisions, existingId);
@@ -89,8 +107,8 @@ export class MemoryStore implements Store {
 
   private write(w: DecisionWrite): void {
     const expiresAt = this.now() + w.ttlMs;
-    if (this.live(this.transactions, w.transactionKey) === null) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
-    if (this.live(this.decisions, w.decisionId) === null) this.decisions.set(w.decisionId, { value: w.recordJson, expiresAt });
+    if (!this.has(this.transactions, w.transactionKey)) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
+    if (!this.has(this.decisions, w.decisionId)) this.decisions.set(w.decisionId, { value: w.recordBytes ?? w.recordJson, expiresAt });
     this.bound(this.transactions, expiresAt - w.ttlMs, expiresAt);
     this.bound(this.decisions, expiresAt - w.ttlMs, expiresAt);
   }

@@ -12,6 +12,11 @@ export interface DecisionWrite {
   readonly decisionId: string;
   /** The decision record, JSON. */
   readonly recordJson: string;
+  /**
+   * The same JSON UTF-8 encoded, when the writer has it: the in-memory store keeps these bytes (outside the
+   * JS heap, shared with the recent-decision cache and the decision log) instead of the string.
+   */
+  readonly recordBytes?: Uint8Array;
   readonly ttlMs: number;
 }
 
