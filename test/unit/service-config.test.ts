@@ -1,7 +1,7 @@
 /** loadConfig: the contract's defaults, every variable validated, errors naming the variable. */
 import { expect, it } from 'vitest';
 import { InvalidConfigError } from '../../policies/errors.ts';
-import { DEFAULT_ROUTE_POLICY, loadConfig, namesOf } from '../../src/config.ts';
+import { DEFAULT_RETRY_POLICY, DEFAULT_ROUTE_POLICY, loadConfig, namesOf } from '../../src/config.ts';
 
 it('defaults are the contract defaults', () => {
   const c = loadConfig({}, { hostname: 'host-1' });
@@ -11,6 +11,7 @@ it('defaults are the contract defaults', () => {
     natsUrl: undefined,
     redisUrl: undefined,
     routePolicy: DEFAULT_ROUTE_POLICY,
+    retryPolicy: DEFAULT_RETRY_POLICY,
     adminToken: undefined,
     outcomeSubject: 'payments.auth.outcome',
     replicaId: 'host-1-8080',
@@ -48,6 +49,8 @@ it.each([
   ['NATS_URL', 'http://localhost:4222'],
   ['REDIS_URL', 'memcached://x:1'],
   ['ROUTE_POLICY', 'no-such-policy'],
+  ['RETRY_POLICY', 'no-such-policy'],
+  ['ROUTE_POLICY', 'fixed'],
   ['OUTCOME_SUBJECT', 'payments.*'],
   ['OUTCOME_SUBJECT', 'has space'],
   ['ROUTER_SEED', '-1'],
