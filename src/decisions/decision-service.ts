@@ -10,7 +10,6 @@ import { Rng } from '../../policies/core/rng.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PolicyState } from '../learning/policy-state.ts';
-import { MemoryStore } from '../store/memory-store.ts';
 import type { DecisionWrite, Store } from '../store/store.ts';
 import type { RouteRequest } from '../http/schemas.ts';
 import { parseTimestamp } from '../time.ts';
@@ -194,7 +193,7 @@ export class DecisionService {
     const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, recordBytes, ttlMs };
     this.deps.recent.add(txKey, record, now, ttlMs, recordBytes);
     const { store } = this.deps;
-    if (store instanceof MemoryStore) {
+    if (store.claimDecisionNow) {
       const existing = store.claimDecisionNow(write);
       const winner = existing === null ? this.claimed(write, record) : (this.adopt(write, existing) ?? record);
       if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);

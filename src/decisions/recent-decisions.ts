@@ -11,6 +11,7 @@
  * one small buffer object, its bytes outside the JS heap, instead of a graph of objects or a 1 KB string,
  * so the young generation has far less to copy while decisions live their TTL.
  */
+import { expireFront } from '../store/expire-front.ts';
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 interface Entry {
@@ -19,8 +20,6 @@ interface Entry {
   /** The record's JSON, or its UTF-8 bytes (kept outside the JS heap). */
   readonly json: string | Uint8Array | undefined;
   readonly expiresAt: number;
-  /** Kept longer than the cache's TTL (a retry decision's record). */
-  readonly long: boolean;
   persisted: boolean;
 }
 
@@ -39,32 +38,15 @@ export class RecentDecisions {
    * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes): kept instead of the object.
    */
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
-    const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, long: ttlMs > this.ttlMs, persisted: false };
+    const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, persisted: false };
     this.byTransaction.delete(transactionKey);
     this.byTransaction.set(transactionKey, entry);
     this.byId.set(record.decisionId, entry);
     this.evict(this.byTransaction);
     this.evict(this.byId);
-    this.expireOldest(this.byTransaction, decidedAtMs);
-    this.expireOldest(this.byId, decidedAtMs);
-  }
-
-  /**
-   * Drop a few expired entries from the oldest end (insertion order is about decision order), so memory
-   * follows the TTL and not only the capacity: a few per add keeps up with any rate, at O(1) each. A
-   * longer-lived entry (a retry's) met at the front moves to the back, so it does not hold up the expiry of
-   * the entries behind it; it is met again only after every entry now in the map.
-   */
-  private expireOldest(map: Map<string, Entry>, now: number): void {
-    let n = 0;
-    for (const [key, e] of map) {
-      if (n++ >= 4) return;
-      if (e.expiresAt <= now) map.delete(key);
-      else if (e.long) {
-        map.delete(key);
-        map.set(key, e);
-      } else return;
-    }
+    // memory follows the TTL: expired entries go from the oldest end; a retry's longer-lived one moves back
+    expireFront(this.byTransaction, decidedAtMs, decidedAtMs + this.ttlMs);
+    expireFront(this.byId, decidedAtMs, decidedAtMs + this.ttlMs);
   }
 
   /** Entries held (live or not yet dropped), by decisionId. */

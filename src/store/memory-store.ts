@@ -1,6 +1,7 @@
 /** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
+import { expireFront } from './expire-front.ts';
 
 interface Expiring {
   /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
@@ -76,18 +77,9 @@ export class MemoryStore implements Store {
       if (first.done) break;
       map.delete(first.value);
     }
-    // expired keys go from the oldest end as new ones come (as Redis expires them), a few per write, so
-    // memory follows the TTL and not only the cap; a key at the front that outlives the one just written
-    // (a retry's record, kept longer) moves to the back instead of holding up the keys behind it
-    let n = 0;
-    for (const [key, e] of map) {
-      if (n++ >= 4) return;
-      if (e.expiresAt <= now) map.delete(key);
-      else if (e.expiresAt > horizon) {
-        map.delete(key);
-        map.set(key, e);
-      } else return;
-    }
+    // expired keys go from the oldest end as new ones come; a key that outlives the one just written (a
+    // retry's record, kept longer) moves to the back instead of holding up the keys behind it
+    expireFront(map, now, horizon);
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {

@@ -36,6 +36,11 @@ export interface Store {
    * return that decision's record JSON and write nothing; otherwise store both keys and return null.
    */
   claimDecision(write: DecisionWrite): Promise<string | null>;
+  /**
+   * `claimDecision` answered at once, for a store that never waits (the in-memory one): the decision
+   * service's hot path then needs no promise. Absent on stores that do I/O.
+   */
+  claimDecisionNow?(write: DecisionWrite): string | null;
   /** Write-behind of decisions that could not be claimed in time (set-if-absent per key). */
   putDecisions(writes: readonly DecisionWrite[]): Promise<void>;
   getDecision(decisionId: string): Promise<string | null>;
