@@ -128,6 +128,25 @@ export async function startNats(): Promise<Server & { dispose(): void }> {
   return Object.assign(s, { dispose: () => rmSync(dir, { recursive: true, force: true }) });
 }
 
+/** Poll `url`/healthz until it answers 200; fails (killing the child) if it exits or the time runs out. */
+export async function waitHealthy(name: string, child: ChildProcess, url: string, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${output().slice(-2000)}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start: ${output().slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface RouterProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -152,21 +171,7 @@ export async function startRouterProcess(env: Record<string, string>): Promise<R
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`router exited with ${child.exitCode}: ${out}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`router did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitHealthy('router', child, url, () => out, 30_000);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return {
     url,
