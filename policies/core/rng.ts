@@ -73,6 +73,31 @@ export class Rng {
     return this.word[0]!;
   }
 
+  /**
+   * The next `n` 32-bit outputs into out[0 .. n), the same sequence as `n` calls of `nextU32()`, with the
+   * state kept in locals for the whole loop (for bulk draws such as the Poisson bootstrap's counts).
+   */
+  fillU32(out: Uint32Array, n: number): void {
+    if (n > out.length) throw new RangeError(`fillU32: ${n} outputs into an array of ${out.length}`);
+    const s = this.s;
+    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+    for (let j = 0; j < n; j++) {
+      const m = Math.imul(s1, 5);
+      out[j] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      const n2 = s2 ^ s0;
+      const n3 = s3 ^ s1;
+      s1 ^= n2;
+      s0 ^= n3;
+      s2 = n2 ^ t;
+      s3 = (n3 << 11) | (n3 >>> 21);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+  }
+
   /** Uniform double in the open interval (0, 1), 53 bits. */
   next(): number {
     this.step();

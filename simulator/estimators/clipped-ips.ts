@@ -10,6 +10,7 @@ export function clippedIps(maxWeight: number = DEFAULT_CLIP): Estimator {
     name: 'clipped_ips',
     description: `IPS with weights clipped at ${maxWeight}`,
     moments: 1,
+    momentNames: [`min(w,${maxWeight})*r`],
     usesRewardModel: false,
     rowMoments(b, i, out, o) {
       const w = b.weight[i]!;

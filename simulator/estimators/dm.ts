@@ -5,6 +5,7 @@ export const dm: Estimator = {
   name: 'dm',
   description: 'direct method: mean of the reward model under the target',
   moments: 1,
+  momentNames: ['qTarget'],
   usesRewardModel: true,
   rowMoments(b, i, out, o) {
     out[o] = b.qTarget[i]!;

@@ -8,6 +8,7 @@ export const dr: Estimator = {
   name: 'dr',
   description: 'doubly robust: DM plus the IPS-weighted residual',
   moments: 1,
+  momentNames: ['qTarget+w*(r-qLogged)'],
   usesRewardModel: true,
   rowMoments(b, i, out, o) {
     out[o] = b.qTarget[i]! + b.weight[i]! * (b.reward[i]! - b.qLogged[i]!);

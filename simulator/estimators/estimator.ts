@@ -13,6 +13,13 @@ export interface Estimator {
   readonly description: string;
   /** Number of per-row sums. */
   readonly moments: number;
+  /**
+   * Optional name of each moment (length `moments`). Moments of the same name, in any estimator, must be
+   * computed identically (the same expression of the batch, bit for bit): the bootstrap then accumulates
+   * each named moment once for all the estimators that use it (IPS, SNIPS and the DR family share `w r`,
+   * `w`, `qTarget`, ...). Unnamed moments are accumulated on their own.
+   */
+  readonly momentNames?: readonly string[];
   /** Whether it uses the reward model's predictions (qLogged, qTarget). */
   readonly usesRewardModel: boolean;
   /** Write row i's moments to out[offset .. offset + moments). Batch must be derived. */

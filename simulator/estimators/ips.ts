@@ -5,6 +5,7 @@ export const ips: Estimator = {
   name: 'ips',
   description: 'inverse propensity scoring: mean of w*r',
   moments: 1,
+  momentNames: ['w*r'],
   usesRewardModel: false,
   rowMoments(b, i, out, o) {
     out[o] = b.weight[i]! * b.reward[i]!;

@@ -5,6 +5,7 @@ export const onPolicyMean: Estimator = {
   name: 'logged',
   description: 'mean logged reward (the logging policy, on-policy)',
   moments: 1,
+  momentNames: ['r'],
   usesRewardModel: false,
   rowMoments(b, i, out, o) {
     out[o] = b.reward[i]!;

@@ -8,6 +8,7 @@ export const sndr: Estimator = {
   name: 'sndr',
   description: 'self-normalised DR: DM plus the self-normalised weighted residual',
   moments: 3,
+  momentNames: ['qTarget', 'w*(r-qLogged)', 'w'],
   usesRewardModel: true,
   rowMoments(b, i, out, o) {
     const w = b.weight[i]!;

@@ -5,6 +5,7 @@ export const snips: Estimator = {
   name: 'snips',
   description: 'self-normalised IPS: sum(w*r) / sum(w)',
   moments: 2,
+  momentNames: ['w*r', 'w'],
   usesRewardModel: false,
   rowMoments(b, i, out, o) {
     const w = b.weight[i]!;

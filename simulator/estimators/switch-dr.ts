@@ -14,6 +14,7 @@ export function switchDr(tau: number = DEFAULT_SWITCH_TAU): Estimator {
     name: 'switch_dr',
     description: `switch-DR: DR where w <= ${tau}, DM above`,
     moments: 1,
+    momentNames: [`qTarget+(w<=${tau})*w*(r-qLogged)`],
     usesRewardModel: true,
     rowMoments(b, i, out, o) {
       const w = b.weight[i]!;
