@@ -16,7 +16,7 @@ import { Rng } from '../../policies/core/rng.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 import type { RowBatch } from './batch.ts';
 import type { Estimator } from './estimator.ts';
-import { POISSON16 } from './poisson.ts';
+import { bootstrapKernel, defaultKernelKind, type BootstrapKernelKind } from './bootstrap-kernel.ts';
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 200;
 
@@ -25,8 +25,15 @@ export interface Estimate {
   readonly ci95: readonly [number, number];
 }
 
-/** Moments multiplied together in one pass over a batch's rows (the kernel's block width). */
+/** Moments per block of the kernels (see bootstrap-kernel.ts). */
 const BLOCK = 4;
+/** Replicates per kernel run. */
+const GROUP = 4;
+
+export interface BootstrapOptions {
+  /** Which implementation of the inner loops (the same numbers either way); default WebAssembly where it runs. */
+  readonly kernel?: BootstrapKernelKind;
+}
 
 export class BootstrapAccumulator {
   /** Where each estimator's moments start in the full layout (every estimator's moments, in order). */
@@ -43,20 +50,16 @@ export class BootstrapAccumulator {
   private n = 0;
   private readonly repSums: Float64Array;
   private readonly repN: Float64Array;
-  /** The current batch's distinct moments, in blocks of BLOCK: moment m of row i at x[((m / BLOCK) * capacity + i) * BLOCK + m % BLOCK]. */
-  private x = new Float64Array(0);
-  /** Random words for two replicates' counts (16 bits per count), and those counts. */
-  private words = new Uint32Array(0);
-  private k0 = new Float64Array(0);
-  private k1 = new Float64Array(0);
   /** One row's moments (full layout). */
   private readonly row: Float64Array;
   private readonly rng: Rng;
+  private readonly kernel: BootstrapKernelKind;
 
   constructor(
     readonly estimators: readonly Estimator[],
     readonly replicates: number = DEFAULT_BOOTSTRAP_REPLICATES,
     seed: number = 1,
+    options: BootstrapOptions = {},
   ) {
     if (!Number.isInteger(replicates) || replicates < 0) throw new InvalidConfigError('bootstrap', `must be an integer >= 0, got ${replicates}`);
     this.offsets = new Int32Array(estimators.length);
@@ -90,6 +93,7 @@ export class BootstrapAccumulator {
     this.repN = new Float64Array(replicates);
     this.row = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
+    this.kernel = options.kernel ?? defaultKernelKind();
   }
 
   /** Rows accumulated. */
@@ -101,47 +105,50 @@ export class BootstrapAccumulator {
   add(batch: RowBatch): void {
     const est = this.estimators;
     const size = batch.size;
-    const cap = batch.capacity;
     const padded = this.padded;
-    if (this.x.length < cap * padded) {
-      this.x = new Float64Array(cap * padded);
-      this.words = new Uint32Array(cap + 1);
-      this.k0 = new Float64Array(cap);
-      this.k1 = new Float64Array(cap);
-    }
-    const x = this.x;
+    const blocks = padded / BLOCK;
+    const kernel = this.replicates > 0 ? bootstrapKernel(this.kernel, batch.capacity, blocks) : null;
     const row = this.row;
     const sums = this.sums;
     const source = this.source;
     const distinct = this.distinct;
-    // the rows' distinct moments once
-    for (let i = 0; i < size; i++) {
-      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
-      for (let m = 0; m < distinct; m++) {
-        const v = row[source[m]!]!;
-        x[(((m / BLOCK) | 0) * cap + i) * BLOCK + (m % BLOCK)] = v;
-        sums[m] = sums[m]! + v;
+    // the rows' distinct moments once: their sums, and into the kernel's batch for the replicates
+    if (kernel) {
+      const x = kernel.x;
+      const stride = kernel.capacity;
+      for (let i = 0; i < size; i++) {
+        for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
+        for (let m = 0; m < distinct; m++) {
+          const v = row[source[m]!]!;
+          x[(((m / BLOCK) | 0) * stride + i) * BLOCK + (m % BLOCK)] = v;
+          sums[m] = sums[m]! + v;
+        }
       }
-    }
-    // then the replicates two at a time: their Poisson counts (two 16-bit draws per 32-bit output, replicate
-    // after replicate in the stream), and for each block of moments the two replicates' count-weighted sums
-    const half = (size + 1) >> 1;
-    const repSums = this.repSums;
-    const repN = this.repN;
-    const words = this.words;
-    const k0 = this.k0;
-    const k1 = this.k1;
-    for (let b = 0; b < this.replicates; b += 2) {
-      const pair = b + 1 < this.replicates;
-      this.rng.fillU32(words, pair ? 2 * half : half);
-      repN[b] = repN[b]! + poissonCounts(words, 0, size, k0);
-      if (pair) repN[b + 1] = repN[b + 1]! + poissonCounts(words, half, size, k1);
-      for (let o = 0; o < padded; o += BLOCK) {
-        if (pair) weightedSums2(x, o * cap, k0, k1, size, repSums, b * padded + o, (b + 1) * padded + o);
-        else weightedSums2(x, o * cap, k0, k0, size, repSums, b * padded + o, -1);
+    } else {
+      for (let i = 0; i < size; i++) {
+        for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
+        for (let m = 0; m < distinct; m++) sums[m] = sums[m]! + row[source[m]!]!;
       }
     }
     this.n += size;
+    if (!kernel) return;
+    // then the replicates four at a time: their random words replicate after replicate in the stream (two
+    // 16-bit counts per 32-bit output), the kernel's counts and count-weighted sums of every moment
+    const half = (size + 1) >> 1;
+    const repSums = this.repSums;
+    const repN = this.repN;
+    const part = kernel.part;
+    const nsum = kernel.nsum;
+    for (let b = 0; b < this.replicates; b += GROUP) {
+      const reps = Math.min(GROUP, this.replicates - b);
+      this.rng.fillU32(kernel.words, reps * half);
+      kernel.run(size, reps, blocks);
+      for (let r = 0; r < reps; r++) {
+        repN[b + r] = repN[b + r]! + nsum[r]!;
+        const base = (b + r) * padded;
+        for (let m = 0; m < padded; m++) repSums[base + m] = repSums[base + m]! + part[m * GROUP + r]!;
+      }
+    }
   }
 
   /** Point estimates and percentile intervals, keyed by estimator name. */
@@ -182,57 +189,6 @@ export class BootstrapAccumulator {
     });
     return { estimates: out, stdErrors };
   }
-}
-
-/** Poisson(1) counts of rows [0, size) into k from 16-bit halves of words[from ..] (low half first); their sum. */
-function poissonCounts(words: Uint32Array, from: number, size: number, k: Float64Array): number {
-  const table = POISSON16;
-  let count = 0;
-  for (let i = 0, j = from; i < size; i += 2, j++) {
-    const bits = words[j]!;
-    const c0 = table[bits & 0xffff]!;
-    k[i] = c0;
-    count += c0;
-    if (i + 1 < size) {
-      const c1 = table[bits >>> 16]!;
-      k[i + 1] = c1;
-      count += c1;
-    }
-  }
-  return count;
-}
-
-/**
- * The count-weighted sums of one block of BLOCK moments (x[from ..], row-major within the block) for two
- * replicates' counts k0 and k1 over rows [0, size), added to out[at0 ..] and out[at1 ..] (at1 < 0: one
- * replicate only). Each sum runs over the rows in order from 0, as a plain dot product would, so the
- * result does not depend on the blocking; the eight sums in locals keep the additions independent.
- */
-function weightedSums2(x: Float64Array, from: number, k0: Float64Array, k1: Float64Array, size: number, out: Float64Array, at0: number, at1: number): void {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  for (let i = 0, q = from; i < size; i++, q += BLOCK) {
-    const c = k0[i]!;
-    const d = k1[i]!;
-    const x0 = x[q]!, x1 = x[q + 1]!, x2 = x[q + 2]!, x3 = x[q + 3]!;
-    a0 += c * x0;
-    a1 += c * x1;
-    a2 += c * x2;
-    a3 += c * x3;
-    b0 += d * x0;
-    b1 += d * x1;
-    b2 += d * x2;
-    b3 += d * x3;
-  }
-  out[at0] = out[at0]! + a0;
-  out[at0 + 1] = out[at0 + 1]! + a1;
-  out[at0 + 2] = out[at0 + 2]! + a2;
-  out[at0 + 3] = out[at0 + 3]! + a3;
-  if (at1 < 0) return;
-  out[at1] = out[at1]! + b0;
-  out[at1 + 1] = out[at1 + 1]! + b1;
-  out[at1 + 2] = out[at1 + 2]! + b2;
-  out[at1 + 3] = out[at1 + 3]! + b3;
 }
 
 /** Linear-interpolation quantile (type 7) of sorted values; NaN when empty. */

@@ -89,9 +89,9 @@ describe('bootstrap', () => {
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
   });
-  it('keeps the intervals of a seed bit for bit (pinned from the one-dot-product-per-moment implementation)', () => {
+  it.each(['wasm', 'js'] as const)('keeps the intervals of a seed bit for bit (pinned from the one-dot-product-per-moment implementation; %s kernel)', (kernel) => {
     // 101 replicates (the last one alone), batches of 300 and 301 rows (a count from half a random word)
-    const acc = new BootstrapAccumulator([...defaultEstimators(), onPolicyMean], 101, 7);
+    const acc = new BootstrapAccumulator([...defaultEstimators(), onPolicyMean], 101, 7, { kernel });
     const rng = new Rng(1, 'pinned');
     acc.add(simulateBatch(rng, 300, UNIFORM3, 0.05));
     acc.add(simulateBatch(rng, 301, UNIFORM3, 0.05));
@@ -107,6 +107,23 @@ describe('bootstrap', () => {
       switch_dr: [0.6001667821430207, 0.6910342331759798, 0.024996777756600124],
       logged: [0.7169913103113735, 0.783252666064471, 0.01718221461630531],
     });
+  });
+  it('gives the same numbers with the WebAssembly and the JavaScript kernel, batches of any capacity, accumulators interleaved', () => {
+    const all = [...defaultEstimators(), onPolicyMean, clippedIps(1.5)];
+    const sizes = [1, 2, 3, 17, 256, 4097, 64, 9000];
+    const accs = (['wasm', 'js'] as const).flatMap((kernel) => [
+      new BootstrapAccumulator(all, 13, 4, { kernel }),
+      new BootstrapAccumulator([ips, snips, dr], 6, 5, { kernel }),
+    ]);
+    const rng = new Rng(9, 'kernels');
+    for (const n of sizes) {
+      const b = simulateBatch(rng, n, UNIFORM3, 0.02);
+      for (const acc of accs) acc.add(b);
+    }
+    const [wasmAll, wasmFew, jsAll, jsFew] = accs.map((acc) => acc.detailedResult());
+    expect(wasmAll).toEqual(jsAll);
+    expect(wasmFew).toEqual(jsFew);
+    expect(Number.isFinite(wasmAll!.estimates['dr']!.ci95[0])).toBe(true);
   });
   it('gives each estimator the same numbers alone, together (shared moments) or with its moments unnamed', () => {
     const all = [...defaultEstimators(), onPolicyMean];

@@ -1,0 +1,275 @@
+/**
+ * The Poisson bootstrap's inner loops as a small WebAssembly module (SIMD, f64x2), built here byte by byte
+ * (no toolchain) and compiled once. Two functions, over memory the caller fills:
+ *
+ * - `counts(words, half, size, reps, k, nsum)`: the Poisson(1) counts of `reps` (<= 4) replicates for rows
+ *   [0, size), replicate r's row i from the 16-bit half i of its random words (words + 4 r half; the low
+ *   half of each 32-bit word first, as wasm memory is little-endian), by the table at address 0. Stored as
+ *   f64, interleaved: k[4 i + r]; replicates r >= reps get 0. nsum[r] = the sum of replicate r's counts.
+ * - `sums(x, blockBytes, k, size, blocks, part)`: for each block t of four moments (x + t blockBytes, row i
+ *   at 4 i), the four replicates' count-weighted sums over rows [0, size) in order from 0:
+ *   part[(4 t + m) * 4 + r] = sum_i k[4 i + r] x[t][4 i + m]. Eight f64x2 accumulators (two replicates per
+ *   vector, one vector per moment and replicate pair); each lane is the plain sequential sum, the IEEE
+ *   product then sum of the scalar code, so the numbers are the same bit for bit.
+ *
+ * In WebAssembly text (the byte layout below follows it line by line):
+ *
+ * ```wat
+ * (func $counts (param $words i32) (param $half i32) (param $size i32) (param $reps i32) (param $k i32) (param $nsum i32)
+ *   (local $r i32) (local $i i32) (local $c i32) (local $sum i32) (local $src i32) (local $dst i32)
+ *   (loop $rep                                   ;; r = 0 .. 3
+ *     (local.set $sum (i32.const 0))
+ *     (local.set $src (words + 4 * r * half))    ;; byte address of replicate r's first 16-bit half
+ *     (local.set $dst (k + 8 * r))
+ *     (local.set $i (i32.const 0))
+ *     (block $done (loop $row
+ *       (br_if $done (i32.ge_u i size))
+ *       (local.set $c (select (i32.load8_u (i32.load16_u src)) (i32.const 0) (i32.lt_u r reps)))
+ *       (f64.store dst (f64.convert_i32_u c))
+ *       (local.set $sum (sum + c))
+ *       src += 2; dst += 32; i += 1; (br $row)))
+ *     (f64.store (nsum + 8 r) (f64.convert_i32_u sum))
+ *     r += 1; (br_if $rep (i32.lt_u r 4))))
+ *
+ * (func $sums (param $x i32) (param $blockBytes i32) (param $k i32) (param $size i32) (param $blocks i32) (param $part i32)
+ *   (local $t i32) (local $i i32) (local $q i32) (local $kp i32) (local $k01 v128) (local $k23 v128) (local $xs v128)
+ *   (local $a0 v128) ... (local $a7 v128)       ;; a(2m): moment m, replicates 0 1; a(2m+1): replicates 2 3
+ *   (block $none (br_if $none (i32.eqz blocks))
+ *   (loop $block
+ *     a0 .. a7 = 0; i = 0; q = x + t * blockBytes; kp = k
+ *     (block $done (loop $row
+ *       (br_if $done (i32.ge_u i size))
+ *       k01 = (v128.load kp); k23 = (v128.load offset=16 kp)
+ *       ;; for m = 0 .. 3:
+ *       xs = (v128.load64_splat offset=8m q)
+ *       a(2m) = (f64x2.add a(2m) (f64x2.mul k01 xs)); a(2m+1) = (f64x2.add a(2m+1) (f64x2.mul k23 xs))
+ *       q += 32; kp += 32; i += 1; (br $row)))
+ *     ;; for j = 0 .. 7: (v128.store offset=16j (part + 128 t) a(j))
+ *     t += 1; (br_if $block (i32.lt_u t blocks))))
+ * ```
+ */
+import { POISSON16 } from './poisson.ts';
+
+// opcodes used below
+const I32 = 0x7f, V128 = 0x7b;
+const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, SELECT = 0x1b, VOID = 0x40;
+const GET = 0x20, SET = 0x21;
+const I32_CONST = 0x41, I32_EQZ = 0x45, I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74;
+const I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, F64_STORE = 0x39, F64_CONVERT_I32_U = 0xb8;
+const SIMD = 0xfd, V128_LOAD = 0x00, V128_LOAD64_SPLAT = 0x0a, V128_STORE = 0x0b, V128_CONST = 0x0c, F64X2_ADD = 0xf0, F64X2_MUL = 0xf2;
+
+/** Unsigned LEB128. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** i32.const for 0 <= n < 64 (one signed LEB128 byte). */
+const c32 = (n: number): number[] => [I32_CONST, n];
+const get = (l: number): number[] => [GET, l];
+const set = (l: number): number[] => [SET, l];
+/** local l += n */
+const inc = (l: number, n: number): number[] => [...get(l), ...c32(n), I32_ADD, ...set(l)];
+const simd = (op: number, ...imm: number[]): number[] => [SIMD, ...leb(op), ...imm];
+/** memarg: alignment exponent, offset */
+const mem = (align: number, offset: number): number[] => [...leb(align), ...leb(offset)];
+
+function countsBody(): number[] {
+  // params: 0 words, 1 half, 2 size, 3 reps, 4 k, 5 nsum; locals: 6 r, 7 i, 8 c, 9 sum, 10 src, 11 dst
+  const [words, half, size, reps, k, nsum, r, i, c, sum, src, dst] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  return [
+    1, 6, I32, // six i32 locals
+    LOOP, VOID,
+    ...c32(0), ...set(sum),
+    ...get(words), ...get(r), ...get(half), I32_MUL, ...c32(2), I32_SHL, I32_ADD, ...set(src),
+    ...get(k), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...set(dst),
+    ...c32(0), ...set(i),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...get(size), I32_GE_U, BR_IF, 1,
+    ...get(src), I32_LOAD16_U, ...mem(1, 0), I32_LOAD8_U, ...mem(0, 0), ...c32(0), ...get(r), ...get(reps), I32_LT_U, SELECT, ...set(c),
+    ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
+    ...get(sum), ...get(c), I32_ADD, ...set(sum),
+    ...inc(src, 2), ...inc(dst, 32), ...inc(i, 1),
+    BR, 0,
+    END, END,
+    ...get(nsum), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...get(sum), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
+    ...inc(r, 1),
+    ...get(r), ...c32(4), I32_LT_U, BR_IF, 0,
+    END,
+    END,
+  ];
+}
+
+function sumsBody(): number[] {
+  // params: 0 x, 1 blockBytes, 2 k, 3 size, 4 blocks, 5 part; locals: 6 t, 7 i, 8 q, 9 kp, 10 k01, 11 k23, 12 xs, 13..20 a0..a7
+  const [x, blockBytes, k, size, blocks, part, t, i, q, kp, k01, k23, xs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const a = (j: number): number => 13 + j;
+  const zero = simd(V128_CONST, ...new Array<number>(16).fill(0));
+  const body: number[] = [
+    2, 4, I32, 11, V128, // four i32 locals, eleven v128 locals
+    BLOCK, VOID,
+    ...get(blocks), I32_EQZ, BR_IF, 0,
+    LOOP, VOID,
+  ];
+  for (let j = 0; j < 8; j++) body.push(...zero, ...set(a(j)));
+  body.push(
+    ...c32(0), ...set(i),
+    ...get(x), ...get(t), ...get(blockBytes), I32_MUL, I32_ADD, ...set(q),
+    ...get(k), ...set(kp),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...get(size), I32_GE_U, BR_IF, 1,
+    ...get(kp), ...simd(V128_LOAD, ...mem(4, 0)), ...set(k01),
+    ...get(kp), ...simd(V128_LOAD, ...mem(4, 16)), ...set(k23),
+  );
+  for (let m = 0; m < 4; m++) {
+    body.push(...get(q), ...simd(V128_LOAD64_SPLAT, ...mem(3, 8 * m)), ...set(xs));
+    body.push(...get(a(2 * m)), ...get(k01), ...get(xs), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(a(2 * m)));
+    body.push(...get(a(2 * m + 1)), ...get(k23), ...get(xs), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(a(2 * m + 1)));
+  }
+  body.push(...inc(q, 32), ...inc(kp, 32), ...inc(i, 1), BR, 0, END, END);
+  // part + 128 t: the block's 4 moments x 4 replicates
+  for (let j = 0; j < 8; j++) body.push(...get(part), ...get(t), ...c32(7), I32_SHL, I32_ADD, ...get(a(j)), ...simd(V128_STORE, ...mem(4, 16 * j)));
+  body.push(...inc(t, 1), ...get(t), ...get(blocks), I32_LT_U, BR_IF, 0, END, END, END);
+  return body;
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...leb(content.length), ...content];
+}
+
+function name(s: string): number[] {
+  return [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+}
+
+function moduleBytes(): Uint8Array {
+  const type = [0x60, 6, I32, I32, I32, I32, I32, I32, 0]; // (i32 x 6) -> ()
+  const bodies = [countsBody(), sumsBody()].map((b) => [...leb(b.length), ...b]);
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, ...type]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]), // memory, at least one page
+    ...section(3, [2, 0, 0]),
+    ...section(7, [2, ...name('counts'), 0x00, 0, ...name('sums'), 0x00, 1]),
+    ...section(10, [2, ...bodies.flat()]),
+  ]);
+}
+
+/** The part of the WebAssembly API used here (the project's lib settings declare no DOM or wasm globals). */
+interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  validate(bytes: Uint8Array): boolean;
+}
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  counts(words: number, half: number, size: number, reps: number, k: number, nsum: number): void;
+  sums(x: number, blockBytes: number, k: number, size: number, blocks: number, part: number): void;
+}
+
+/** Byte address of the Poisson table in the kernel's memory (65,536 entries, one byte each). */
+const TABLE = 0;
+const PAGE = 65536;
+
+/**
+ * One kernel instance: its memory and views of the regions for batches of up to `capacity` rows and
+ * `blocks` blocks of four moments. `x` is where the caller writes a batch's moments (block t, row i,
+ * moment m at x[(t * capacity + i) * 4 + m]); `words` takes four replicates' random words (`half` each).
+ */
+export class WasmBootstrapKernel {
+  readonly x: Float64Array;
+  readonly words: Uint32Array;
+  /** Four replicates' partial sums after `run`: moment m (padded), replicate r at part[m * 4 + r]. */
+  readonly part: Float64Array;
+  /** Four replicates' count sums after `run`. */
+  readonly nsum: Float64Array;
+  private readonly counts: KernelExports['counts'];
+  private readonly sums: KernelExports['sums'];
+  private readonly at: { words: number; k: number; x: number; part: number; nsum: number };
+
+  constructor(
+    readonly capacity: number,
+    readonly blocks: number,
+  ) {
+    const half = (capacity + 1) >> 1;
+    const words = TABLE + PAGE;
+    const k = words + 16 * half + 16; // 4 replicates x half words x 4 bytes, 16-aligned
+    const x = k + 32 * capacity;
+    const part = x + 32 * capacity * blocks;
+    const nsum = part + 128 * blocks;
+    const end = nsum + 32;
+    const memory = new (wasmApi().Memory)({ initial: Math.ceil(end / PAGE) });
+    const instance = new (wasmApi().Instance)(compiled(), { env: { memory } });
+    const exports = instance.exports as unknown as KernelExports;
+    this.counts = exports.counts;
+    this.sums = exports.sums;
+    const buffer = memory.buffer;
+    new Uint8Array(buffer, TABLE, PAGE).set(POISSON16);
+    this.words = new Uint32Array(buffer, words, 4 * half);
+    this.x = new Float64Array(buffer, x, 4 * capacity * blocks);
+    this.part = new Float64Array(buffer, part, 16 * blocks);
+    this.nsum = new Float64Array(buffer, nsum, 4);
+    this.at = { words, k, x, part, nsum };
+  }
+
+  /** Counts and partial sums of `reps` (<= 4) replicates and the first `blocks` blocks over rows [0, size), from words already drawn. */
+  run(size: number, reps: number, blocks: number): void {
+    const half = (size + 1) >> 1;
+    const at = this.at;
+    this.counts(at.words, half, size, reps, at.k, at.nsum);
+    this.sums(at.x, 32 * this.capacity, at.k, size, blocks, at.part);
+  }
+}
+
+let compiledModule: WasmModule | null | undefined;
+let shared: WasmBootstrapKernel | null = null;
+
+function wasmApi(): WasmApi {
+  if (!wasm) throw new Error('bootstrap kernel: no WebAssembly');
+  return wasm;
+}
+
+function compiled(): WasmModule {
+  if (!wasmKernelAvailable() || !compiledModule) throw new Error('bootstrap kernel: WebAssembly SIMD unavailable here');
+  return compiledModule;
+}
+
+/**
+ * The one kernel instance, grown to at least `capacity` rows and `blocks` blocks. Shared by every
+ * accumulator (each uses it only inside one synchronous `add`), because each WebAssembly memory reserves
+ * a large range of address space and thousands of short-lived accumulators (tests) could exhaust it.
+ */
+export function sharedWasmKernel(capacity: number, blocks: number): WasmBootstrapKernel {
+  if (!shared || shared.capacity < capacity || shared.blocks < blocks) {
+    shared = new WasmBootstrapKernel(Math.max(capacity, shared?.capacity ?? 0), Math.max(blocks, shared?.blocks ?? 0));
+  }
+  return shared;
+}
+
+/**
+ * Whether the WebAssembly kernel can run here: WebAssembly with SIMD (Node 16.4 and later), and a
+ * little-endian host (random words are written as Uint32 by JavaScript and read as 16-bit halves by wasm).
+ */
+export function wasmKernelAvailable(): boolean {
+  if (compiledModule === undefined) {
+    compiledModule = null;
+    try {
+      const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+      const bytes = moduleBytes();
+      if (littleEndian && wasm && wasm.validate(bytes)) compiledModule = new wasm.Module(bytes);
+    } catch {
+      compiledModule = null;
+    }
+  }
+  return compiledModule !== null;
+}
