@@ -98,6 +98,20 @@ export class Rng {
     s[3] = s3;
   }
 
+  /**
+   * Copy the generator's four state words to out[at .. at + 4), and load them back from there: for a bulk
+   * generator outside this class (the bootstrap's WebAssembly kernel) that advances the state exactly as
+   * `step()` does. Allocates nothing.
+   */
+  saveWords(out: Uint32Array, at: number = 0): void {
+    for (let i = 0; i < 4; i++) out[at + i] = this.s[i]!;
+  }
+
+  loadWords(from: Uint32Array, at: number = 0): void {
+    for (let i = 0; i < 4; i++) this.s[i] = from[at + i]!;
+    if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) throw new RangeError('loadWords: an all-zero xoshiro state');
+  }
+
   /** Uniform double in the open interval (0, 1), 53 bits. */
   next(): number {
     this.step();

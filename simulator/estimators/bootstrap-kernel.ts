@@ -4,12 +4,13 @@
  * JavaScript (the fallback, and the reference the tests compare it with).
  *
  * A kernel owns the memory of one batch: the caller writes the batch's distinct moments into `x` (block t of
- * four moments, row i, moment m at x[(t * capacity + i) * 4 + m]) and four replicates' random words into
- * `words` (replicate r's at words[r * half ..], half = ceil(size / 2)); `run` turns the words into Poisson(1)
- * counts (the low 16 bits of a word for the even row, the high 16 for the odd one) and leaves the count
- * sums in `nsum[r]` and the count-weighted moment sums in `part[(4 t + m) * 4 + r]`, each a sum over the
- * rows in order from 0.
+ * four moments, row i, moment m at x[(t * capacity + i) * 4 + m]); `run` draws up to four replicates'
+ * Poisson(1) counts from the generator (replicate after replicate, ceil(size / 2) 32-bit outputs each: the
+ * low 16 bits give the even row its count through POISSON16, the high 16 bits the odd row; past an odd
+ * size they are unused) and leaves the count sums in `nsum[r]` and the count-weighted moment sums in
+ * `part[(4 t + m) * 4 + r]`, each a sum over the rows in order from 0.
  */
+import type { Rng } from '../../policies/core/rng.ts';
 import { sharedWasmKernel, wasmKernelAvailable } from './bootstrap-wasm.ts';
 import { POISSON16 } from './poisson.ts';
 
@@ -17,11 +18,10 @@ export interface BootstrapKernel {
   readonly capacity: number;
   readonly blocks: number;
   readonly x: Float64Array;
-  readonly words: Uint32Array;
   readonly part: Float64Array;
   readonly nsum: Float64Array;
-  /** Counts and sums of replicates [0, reps) (reps <= 4) and blocks [0, blocks) over rows [0, size). */
-  run(size: number, reps: number, blocks: number): void;
+  /** Counts (from `rng`) and sums of replicates [0, reps) (reps <= 4) and blocks [0, blocks) over rows [0, size). */
+  run(rng: Rng, size: number, reps: number, blocks: number): void;
 }
 
 export type BootstrapKernelKind = 'wasm' | 'js';
@@ -47,9 +47,9 @@ export function bootstrapKernel(kind: BootstrapKernelKind, capacity: number, blo
 
 export class JsBootstrapKernel implements BootstrapKernel {
   readonly x: Float64Array;
-  readonly words: Uint32Array;
   readonly part: Float64Array;
   readonly nsum = new Float64Array(4);
+  private readonly words: Uint32Array;
   private readonly k: Float64Array[];
 
   constructor(
@@ -62,9 +62,10 @@ export class JsBootstrapKernel implements BootstrapKernel {
     this.k = [0, 1, 2, 3].map(() => new Float64Array(capacity));
   }
 
-  run(size: number, reps: number, blocks: number): void {
+  run(rng: Rng, size: number, reps: number, blocks: number): void {
     const half = (size + 1) >> 1;
     const k = this.k;
+    rng.fillU32(this.words, reps * half);
     for (let r = 0; r < reps; r++) this.nsum[r] = poissonCounts(this.words, r * half, size, k[r]!);
     for (let r = 0; r < reps; r += 2) {
       const pair = r + 1 < reps;

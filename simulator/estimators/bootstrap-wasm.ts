@@ -2,34 +2,39 @@
  * The Poisson bootstrap's inner loops as a small WebAssembly module (SIMD, f64x2), built here byte by byte
  * (no toolchain) and compiled once. Two functions, over memory the caller fills:
  *
- * - `counts(words, half, size, reps, k, nsum)`: the Poisson(1) counts of `reps` (<= 4) replicates for rows
- *   [0, size), replicate r's row i from the 16-bit half i of its random words (words + 4 r half; the low
- *   half of each 32-bit word first, as wasm memory is little-endian), by the table at address 0. Stored as
- *   f64, interleaved: k[4 i + r]; replicates r >= reps get 0. nsum[r] = the sum of replicate r's counts.
+ * - `draw(state, half, size, reps, k, nsum)`: `reps` (<= 4) replicates' Poisson(1) counts for rows
+ *   [0, size), drawn replicate after replicate from the xoshiro128** state at `state` (advanced exactly as
+ *   `Rng` advances it, and written back): each 32-bit output gives two rows their counts through the table
+ *   at address 0, the low 16 bits the even row, the high 16 bits the odd one (unused, count 0, past an odd
+ *   `size`). Stored as f64, interleaved: k[4 i + r]. nsum[r] = the sum of replicate r's counts.
  * - `sums(x, blockBytes, k, size, blocks, part)`: for each block t of four moments (x + t blockBytes, row i
  *   at 4 i), the four replicates' count-weighted sums over rows [0, size) in order from 0:
  *   part[(4 t + m) * 4 + r] = sum_i k[4 i + r] x[t][4 i + m]. Eight f64x2 accumulators (two replicates per
  *   vector, one vector per moment and replicate pair); each lane is the plain sequential sum, the IEEE
- *   product then sum of the scalar code, so the numbers are the same bit for bit.
+ *   product then sum of the scalar code, so the numbers are the same bit for bit. Lanes of replicates
+ *   r >= reps hold whatever k held and are not read.
  *
  * In WebAssembly text (the byte layout below follows it line by line):
  *
  * ```wat
- * (func $counts (param $words i32) (param $half i32) (param $size i32) (param $reps i32) (param $k i32) (param $nsum i32)
- *   (local $r i32) (local $i i32) (local $c i32) (local $sum i32) (local $src i32) (local $dst i32)
- *   (loop $rep                                   ;; r = 0 .. 3
- *     (local.set $sum (i32.const 0))
- *     (local.set $src (words + 4 * r * half))    ;; byte address of replicate r's first 16-bit half
- *     (local.set $dst (k + 8 * r))
- *     (local.set $i (i32.const 0))
- *     (block $done (loop $row
- *       (br_if $done (i32.ge_u i size))
- *       (local.set $c (select (i32.load8_u (i32.load16_u src)) (i32.const 0) (i32.lt_u r reps)))
- *       (f64.store dst (f64.convert_i32_u c))
- *       (local.set $sum (sum + c))
- *       src += 2; dst += 32; i += 1; (br $row)))
+ * (func $draw (param $state i32) (param $half i32) (param $size i32) (param $reps i32) (param $k i32) (param $nsum i32)
+ *   (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $r i32) (local $j i32) (local $dst i32)
+ *   (local $sum i32) (local $w i32) (local $n2 i32) (local $n3 i32) (local $c i32)
+ *   s0 .. s3 = (i32.load offset=0/4/8/12 state)
+ *   (block $none (br_if $none (i32.eqz reps))
+ *   (loop $rep                                   ;; r = 0 .. reps - 1
+ *     sum = 0; dst = k + 8 r; j = 0
+ *     (block $done (loop $word
+ *       (br_if $done (i32.ge_u j half))
+ *       w = (i32.mul (i32.rotl (i32.mul s1 5) 7) 9)    ;; xoshiro128** output, then its state step:
+ *       n2 = s2 ^ s0; n3 = s3 ^ s1; s2 = n2 ^ (s1 << 9); s1 = s1 ^ n2; s0 = s0 ^ n3; s3 = (i32.rotl n3 11)
+ *       c = (i32.load8_u (w & 0xffff)); (f64.store dst (f64.convert_i32_u c)); sum += c
+ *       c = (select (i32.load8_u (w >>> 16)) 0 (i32.lt_u (2 j + 1) size))
+ *       (f64.store offset=32 dst (f64.convert_i32_u c)); sum += c
+ *       dst += 64; j += 1; (br $word)))
  *     (f64.store (nsum + 8 r) (f64.convert_i32_u sum))
- *     r += 1; (br_if $rep (i32.lt_u r 4))))
+ *     r += 1; (br_if $rep (i32.lt_u r reps))))
+ *   (i32.store offset=0/4/8/12 state s0 .. s3))
  *
  * (func $sums (param $x i32) (param $blockBytes i32) (param $k i32) (param $size i32) (param $blocks i32) (param $part i32)
  *   (local $t i32) (local $i i32) (local $q i32) (local $kp i32) (local $k01 v128) (local $k23 v128) (local $xs v128)
@@ -48,6 +53,8 @@
  *     t += 1; (br_if $block (i32.lt_u t blocks))))
  * ```
  */
+import type { Rng } from '../../policies/core/rng.ts';
+import type { BootstrapKernel } from './bootstrap-kernel.ts';
 import { POISSON16 } from './poisson.ts';
 
 // opcodes used below
@@ -55,7 +62,8 @@ const I32 = 0x7f, V128 = 0x7b;
 const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, SELECT = 0x1b, VOID = 0x40;
 const GET = 0x20, SET = 0x21;
 const I32_CONST = 0x41, I32_EQZ = 0x45, I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74;
-const I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, F64_STORE = 0x39, F64_CONVERT_I32_U = 0xb8;
+const I32_AND = 0x71, I32_XOR = 0x73, I32_SHR_U = 0x76, I32_ROTL = 0x77;
+const I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_STORE = 0x36, F64_STORE = 0x39, F64_CONVERT_I32_U = 0xb8;
 const SIMD = 0xfd, V128_LOAD = 0x00, V128_LOAD64_SPLAT = 0x0a, V128_STORE = 0x0b, V128_CONST = 0x0c, F64X2_ADD = 0xf0, F64X2_MUL = 0xf2;
 
 /** Unsigned LEB128. */
@@ -70,8 +78,21 @@ function leb(n: number): number[] {
   return out;
 }
 
-/** i32.const for 0 <= n < 64 (one signed LEB128 byte). */
-const c32 = (n: number): number[] => [I32_CONST, n];
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const c32 = (n: number): number[] => [I32_CONST, ...sleb(n)];
 const get = (l: number): number[] => [GET, l];
 const set = (l: number): number[] => [SET, l];
 /** local l += n */
@@ -80,30 +101,45 @@ const simd = (op: number, ...imm: number[]): number[] => [SIMD, ...leb(op), ...i
 /** memarg: alignment exponent, offset */
 const mem = (align: number, offset: number): number[] => [...leb(align), ...leb(offset)];
 
-function countsBody(): number[] {
-  // params: 0 words, 1 half, 2 size, 3 reps, 4 k, 5 nsum; locals: 6 r, 7 i, 8 c, 9 sum, 10 src, 11 dst
-  const [words, half, size, reps, k, nsum, r, i, c, sum, src, dst] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  return [
-    1, 6, I32, // six i32 locals
+function drawBody(): number[] {
+  // params: 0 state, 1 half, 2 size, 3 reps, 4 k, 5 nsum; locals: 6 s0, 7 s1, 8 s2, 9 s3, 10 r, 11 j, 12 dst, 13 sum, 14 w, 15 n2, 16 n3, 17 c
+  const [state, half, size, reps, k, nsum, s0, s1, s2, s3, r, j, dst, sum, w, n2, n3, c] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const body: number[] = [1, 12, I32]; // twelve i32 locals
+  [s0, s1, s2, s3].forEach((l, i) => body.push(...get(state), I32_LOAD, ...mem(2, 4 * i), ...set(l)));
+  body.push(
+    BLOCK, VOID,
+    ...get(reps), I32_EQZ, BR_IF, 0,
     LOOP, VOID,
     ...c32(0), ...set(sum),
-    ...get(words), ...get(r), ...get(half), I32_MUL, ...c32(2), I32_SHL, I32_ADD, ...set(src),
     ...get(k), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...set(dst),
-    ...c32(0), ...set(i),
+    ...c32(0), ...set(j),
     BLOCK, VOID, LOOP, VOID,
-    ...get(i), ...get(size), I32_GE_U, BR_IF, 1,
-    ...get(src), I32_LOAD16_U, ...mem(1, 0), I32_LOAD8_U, ...mem(0, 0), ...c32(0), ...get(r), ...get(reps), I32_LT_U, SELECT, ...set(c),
+    ...get(j), ...get(half), I32_GE_U, BR_IF, 1,
+    ...get(s1), ...c32(5), I32_MUL, ...c32(7), I32_ROTL, ...c32(9), I32_MUL, ...set(w),
+    ...get(s2), ...get(s0), I32_XOR, ...set(n2),
+    ...get(s3), ...get(s1), I32_XOR, ...set(n3),
+    ...get(n2), ...get(s1), ...c32(9), I32_SHL, I32_XOR, ...set(s2),
+    ...get(s1), ...get(n2), I32_XOR, ...set(s1),
+    ...get(s0), ...get(n3), I32_XOR, ...set(s0),
+    ...get(n3), ...c32(11), I32_ROTL, ...set(s3),
+    ...get(w), ...c32(0xffff), I32_AND, I32_LOAD8_U, ...mem(0, 0), ...set(c),
     ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
     ...get(sum), ...get(c), I32_ADD, ...set(sum),
-    ...inc(src, 2), ...inc(dst, 32), ...inc(i, 1),
+    ...get(w), ...c32(16), I32_SHR_U, I32_LOAD8_U, ...mem(0, 0), ...c32(0), ...get(j), ...c32(1), I32_SHL, ...c32(1), I32_ADD, ...get(size), I32_LT_U, SELECT, ...set(c),
+    ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 32),
+    ...get(sum), ...get(c), I32_ADD, ...set(sum),
+    ...inc(dst, 64), ...inc(j, 1),
     BR, 0,
     END, END,
     ...get(nsum), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...get(sum), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
     ...inc(r, 1),
-    ...get(r), ...c32(4), I32_LT_U, BR_IF, 0,
+    ...get(r), ...get(reps), I32_LT_U, BR_IF, 0,
     END,
     END,
-  ];
+  );
+  [s0, s1, s2, s3].forEach((l, i) => body.push(...get(state), ...get(l), I32_STORE, ...mem(2, 4 * i)));
+  body.push(END);
+  return body;
 }
 
 function sumsBody(): number[] {
@@ -149,13 +185,13 @@ function name(s: string): number[] {
 
 function moduleBytes(): Uint8Array {
   const type = [0x60, 6, I32, I32, I32, I32, I32, I32, 0]; // (i32 x 6) -> ()
-  const bodies = [countsBody(), sumsBody()].map((b) => [...leb(b.length), ...b]);
+  const bodies = [drawBody(), sumsBody()].map((b) => [...leb(b.length), ...b]);
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, ...type]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]), // memory, at least one page
     ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('counts'), 0x00, 0, ...name('sums'), 0x00, 1]),
+    ...section(7, [2, ...name('draw'), 0x00, 0, ...name('sums'), 0x00, 1]),
     ...section(10, [2, ...bodies.flat()]),
   ]);
 }
@@ -173,7 +209,7 @@ interface WasmModule {
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface KernelExports {
-  counts(words: number, half: number, size: number, reps: number, k: number, nsum: number): void;
+  draw(state: number, half: number, size: number, reps: number, k: number, nsum: number): void;
   sums(x: number, blockBytes: number, k: number, size: number, blocks: number, part: number): void;
 }
 
@@ -183,50 +219,46 @@ const PAGE = 65536;
 
 /**
  * One kernel instance: its memory and views of the regions for batches of up to `capacity` rows and
- * `blocks` blocks of four moments. `x` is where the caller writes a batch's moments (block t, row i,
- * moment m at x[(t * capacity + i) * 4 + m]); `words` takes four replicates' random words (`half` each).
+ * `blocks` blocks of four moments (see BootstrapKernel).
  */
-export class WasmBootstrapKernel {
+export class WasmBootstrapKernel implements BootstrapKernel {
   readonly x: Float64Array;
-  readonly words: Uint32Array;
-  /** Four replicates' partial sums after `run`: moment m (padded), replicate r at part[m * 4 + r]. */
   readonly part: Float64Array;
-  /** Four replicates' count sums after `run`. */
   readonly nsum: Float64Array;
-  private readonly counts: KernelExports['counts'];
+  private readonly state: Uint32Array;
+  private readonly draw: KernelExports['draw'];
   private readonly sums: KernelExports['sums'];
-  private readonly at: { words: number; k: number; x: number; part: number; nsum: number };
+  private readonly at: { state: number; k: number; x: number; part: number; nsum: number };
 
   constructor(
     readonly capacity: number,
     readonly blocks: number,
   ) {
-    const half = (capacity + 1) >> 1;
-    const words = TABLE + PAGE;
-    const k = words + 16 * half + 16; // 4 replicates x half words x 4 bytes, 16-aligned
-    const x = k + 32 * capacity;
+    const state = TABLE + PAGE;
+    const k = state + 16; // 4 replicates x (capacity + 1) rows (an odd batch's last word fills one more)
+    const x = k + 32 * (capacity + 1);
     const part = x + 32 * capacity * blocks;
     const nsum = part + 128 * blocks;
     const end = nsum + 32;
     const memory = new (wasmApi().Memory)({ initial: Math.ceil(end / PAGE) });
     const instance = new (wasmApi().Instance)(compiled(), { env: { memory } });
     const exports = instance.exports as unknown as KernelExports;
-    this.counts = exports.counts;
+    this.draw = exports.draw;
     this.sums = exports.sums;
     const buffer = memory.buffer;
     new Uint8Array(buffer, TABLE, PAGE).set(POISSON16);
-    this.words = new Uint32Array(buffer, words, 4 * half);
+    this.state = new Uint32Array(buffer, state, 4);
     this.x = new Float64Array(buffer, x, 4 * capacity * blocks);
     this.part = new Float64Array(buffer, part, 16 * blocks);
     this.nsum = new Float64Array(buffer, nsum, 4);
-    this.at = { words, k, x, part, nsum };
+    this.at = { state, k, x, part, nsum };
   }
 
-  /** Counts and partial sums of `reps` (<= 4) replicates and the first `blocks` blocks over rows [0, size), from words already drawn. */
-  run(size: number, reps: number, blocks: number): void {
-    const half = (size + 1) >> 1;
+  run(rng: Rng, size: number, reps: number, blocks: number): void {
     const at = this.at;
-    this.counts(at.words, half, size, reps, at.k, at.nsum);
+    rng.saveWords(this.state);
+    this.draw(at.state, (size + 1) >> 1, size, reps, at.k, at.nsum);
+    rng.loadWords(this.state);
     this.sums(at.x, 32 * this.capacity, at.k, size, blocks, at.part);
   }
 }
@@ -257,16 +289,14 @@ export function sharedWasmKernel(capacity: number, blocks: number): WasmBootstra
 }
 
 /**
- * Whether the WebAssembly kernel can run here: WebAssembly with SIMD (Node 16.4 and later), and a
- * little-endian host (random words are written as Uint32 by JavaScript and read as 16-bit halves by wasm).
+ * Whether the WebAssembly kernel can run here: WebAssembly with SIMD (Node 16.4 and later).
  */
 export function wasmKernelAvailable(): boolean {
   if (compiledModule === undefined) {
     compiledModule = null;
     try {
-      const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
       const bytes = moduleBytes();
-      if (littleEndian && wasm && wasm.validate(bytes)) compiledModule = new wasm.Module(bytes);
+      if (wasm && wasm.validate(bytes)) compiledModule = new wasm.Module(bytes);
     } catch {
       compiledModule = null;
     }

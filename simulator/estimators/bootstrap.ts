@@ -132,17 +132,15 @@ export class BootstrapAccumulator {
     }
     this.n += size;
     if (!kernel) return;
-    // then the replicates four at a time: their random words replicate after replicate in the stream (two
-    // 16-bit counts per 32-bit output), the kernel's counts and count-weighted sums of every moment
-    const half = (size + 1) >> 1;
+    // then the replicates four at a time: the kernel's counts (replicate after replicate in the generator's
+    // stream, two 16-bit counts per 32-bit output) and count-weighted sums of every moment
     const repSums = this.repSums;
     const repN = this.repN;
     const part = kernel.part;
     const nsum = kernel.nsum;
     for (let b = 0; b < this.replicates; b += GROUP) {
       const reps = Math.min(GROUP, this.replicates - b);
-      this.rng.fillU32(kernel.words, reps * half);
-      kernel.run(size, reps, blocks);
+      kernel.run(this.rng, size, reps, blocks);
       for (let r = 0; r < reps; r++) {
         repN[b + r] = repN[b + r]! + nsum[r]!;
         const base = (b + r) * padded;

@@ -23,6 +23,17 @@ describe('Rng', () => {
     expect(() => b.fillU32(out, 1002)).toThrow(RangeError);
   });
 
+  it('saveWords and loadWords move the state through a Uint32Array unchanged', () => {
+    const a = new Rng(5, 'words');
+    a.next();
+    const words = new Uint32Array(6);
+    a.saveWords(words, 2);
+    const b = new Rng(1);
+    b.loadWords(words, 2);
+    expect(b.nextU32()).toBe(a.nextU32());
+    expect(() => b.loadWords(new Uint32Array(4))).toThrow(RangeError);
+  });
+
   it('reseed restores the same stream', () => {
     const a = new Rng(7, 'k');
     const first = [a.next(), a.normal(), a.beta(2, 3)];
