@@ -2,11 +2,12 @@
  * The Poisson bootstrap's inner loops as a small WebAssembly module (SIMD, f64x2), built here byte by byte
  * (no toolchain) and compiled once. Two functions, over memory the caller fills:
  *
- * - `draw(state, half, size, reps, k, nsum)`: `reps` (<= 4) replicates' Poisson(1) counts for rows
+ * - `draw(state, pairs, size, reps, k, nsum)`: `reps` (<= 4) replicates' Poisson(1) counts for rows
  *   [0, size), drawn replicate after replicate from the xoshiro128** state at `state` (advanced exactly as
  *   `Rng` advances it, and written back): each 32-bit output gives two rows their counts through the table
- *   at address 0, the low 16 bits the even row, the high 16 bits the odd one (unused, count 0, past an odd
- *   `size`). Stored as f64, interleaved: k[4 i + r]. nsum[r] = the sum of replicate r's counts.
+ *   at address 0, the low 16 bits the even row, the high 16 bits the odd one (pairs = floor(size / 2);
+ *   an odd size takes one more output and leaves its high half unused). Stored as f64, interleaved:
+ *   k[4 i + r]. nsum[r] = the sum of replicate r's counts.
  * - `sums(x, blockBytes, k, size, blocks, part)`: for each block t of four moments (x + t blockBytes, row i
  *   at 4 i), the four replicates' count-weighted sums over rows [0, size) in order from 0:
  *   part[(4 t + m) * 4 + r] = sum_i k[4 i + r] x[t][4 i + m]. Eight f64x2 accumulators (two replicates per
@@ -17,38 +18,38 @@
  * In WebAssembly text (the byte layout below follows it line by line):
  *
  * ```wat
- * (func $draw (param $state i32) (param $half i32) (param $size i32) (param $reps i32) (param $k i32) (param $nsum i32)
- *   (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $r i32) (local $j i32) (local $dst i32)
+ * (func $draw (param $state i32) (param $pairs i32) (param $size i32) (param $reps i32) (param $k i32) (param $nsum i32)
+ *   (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $r i32) (local $end i32) (local $dst i32)
  *   (local $sum i32) (local $w i32) (local $n2 i32) (local $n3 i32) (local $c i32)
  *   s0 .. s3 = (i32.load offset=0/4/8/12 state)
  *   (block $none (br_if $none (i32.eqz reps))
  *   (loop $rep                                   ;; r = 0 .. reps - 1
- *     sum = 0; dst = k + 8 r; j = 0
+ *     sum = 0; dst = k + 8 r; end = dst + 64 pairs
  *     (block $done (loop $word
- *       (br_if $done (i32.ge_u j half))
- *       w = (i32.mul (i32.rotl (i32.mul s1 5) 7) 9)    ;; xoshiro128** output, then its state step:
- *       n2 = s2 ^ s0; n3 = s3 ^ s1; s2 = n2 ^ (s1 << 9); s1 = s1 ^ n2; s0 = s0 ^ n3; s3 = (i32.rotl n3 11)
+ *       (br_if $done (i32.ge_u dst end))
+ *       $next                                     ;; w = (i32.mul (i32.rotl (i32.mul s1 5) 7) 9), then the step:
+ *                                                 ;; n2 = s2 ^ s0; n3 = s3 ^ s1; s2 = n2 ^ (s1 << 9); s1 ^= n2; s0 ^= n3; s3 = (i32.rotl n3 11)
  *       c = (i32.load8_u (w & 0xffff)); (f64.store dst (f64.convert_i32_u c)); sum += c
- *       c = (select (i32.load8_u (w >>> 16)) 0 (i32.lt_u (2 j + 1) size))
- *       (f64.store offset=32 dst (f64.convert_i32_u c)); sum += c
- *       dst += 64; j += 1; (br $word)))
+ *       c = (i32.load8_u (w >>> 16)); (f64.store offset=32 dst (f64.convert_i32_u c)); sum += c
+ *       dst += 64; (br $word)))
+ *     (if (i32.and size 1) (then $next; c = (i32.load8_u (w & 0xffff)); (f64.store dst (f64.convert_i32_u c)); sum += c))
  *     (f64.store (nsum + 8 r) (f64.convert_i32_u sum))
  *     r += 1; (br_if $rep (i32.lt_u r reps))))
  *   (i32.store offset=0/4/8/12 state s0 .. s3))
  *
  * (func $sums (param $x i32) (param $blockBytes i32) (param $k i32) (param $size i32) (param $blocks i32) (param $part i32)
- *   (local $t i32) (local $i i32) (local $q i32) (local $kp i32) (local $k01 v128) (local $k23 v128) (local $xs v128)
+ *   (local $t i32) (local $end i32) (local $q i32) (local $kp i32) (local $k01 v128) (local $k23 v128) (local $xs v128)
  *   (local $a0 v128) ... (local $a7 v128)       ;; a(2m): moment m, replicates 0 1; a(2m+1): replicates 2 3
  *   (block $none (br_if $none (i32.eqz blocks))
  *   (loop $block
- *     a0 .. a7 = 0; i = 0; q = x + t * blockBytes; kp = k
+ *     a0 .. a7 = 0; q = x + t * blockBytes; kp = k; end = k + 32 size
  *     (block $done (loop $row
- *       (br_if $done (i32.ge_u i size))
+ *       (br_if $done (i32.ge_u kp end))
  *       k01 = (v128.load kp); k23 = (v128.load offset=16 kp)
  *       ;; for m = 0 .. 3:
  *       xs = (v128.load64_splat offset=8m q)
  *       a(2m) = (f64x2.add a(2m) (f64x2.mul k01 xs)); a(2m+1) = (f64x2.add a(2m+1) (f64x2.mul k23 xs))
- *       q += 32; kp += 32; i += 1; (br $row)))
+ *       q += 32; kp += 32; (br $row)))
  *     ;; for j = 0 .. 7: (v128.store offset=16j (part + 128 t) a(j))
  *     t += 1; (br_if $block (i32.lt_u t blocks))))
  * ```
@@ -59,7 +60,7 @@ import { POISSON16 } from './poisson.ts';
 
 // opcodes used below
 const I32 = 0x7f, V128 = 0x7b;
-const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, SELECT = 0x1b, VOID = 0x40;
+const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, VOID = 0x40;
 const GET = 0x20, SET = 0x21;
 const I32_CONST = 0x41, I32_EQZ = 0x45, I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74;
 const I32_AND = 0x71, I32_XOR = 0x73, I32_SHR_U = 0x76, I32_ROTL = 0x77;
@@ -102,8 +103,24 @@ const simd = (op: number, ...imm: number[]): number[] => [SIMD, ...leb(op), ...i
 const mem = (align: number, offset: number): number[] => [...leb(align), ...leb(offset)];
 
 function drawBody(): number[] {
-  // params: 0 state, 1 half, 2 size, 3 reps, 4 k, 5 nsum; locals: 6 s0, 7 s1, 8 s2, 9 s3, 10 r, 11 j, 12 dst, 13 sum, 14 w, 15 n2, 16 n3, 17 c
-  const [state, half, size, reps, k, nsum, s0, s1, s2, s3, r, j, dst, sum, w, n2, n3, c] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  // params: 0 state, 1 pairs, 2 size, 3 reps, 4 k, 5 nsum; locals: 6 s0, 7 s1, 8 s2, 9 s3, 10 r, 11 end, 12 dst, 13 sum, 14 w, 15 n2, 16 n3, 17 c
+  const [state, pairs, size, reps, k, nsum, s0, s1, s2, s3, r, end, dst, sum, w, n2, n3, c] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  // w = the next xoshiro128** output, and the state step (Rng.step)
+  const next = [
+    ...get(s1), ...c32(5), I32_MUL, ...c32(7), I32_ROTL, ...c32(9), I32_MUL, ...set(w),
+    ...get(s2), ...get(s0), I32_XOR, ...set(n2),
+    ...get(s3), ...get(s1), I32_XOR, ...set(n3),
+    ...get(n2), ...get(s1), ...c32(9), I32_SHL, I32_XOR, ...set(s2),
+    ...get(s1), ...get(n2), I32_XOR, ...set(s1),
+    ...get(s0), ...get(n3), I32_XOR, ...set(s0),
+    ...get(n3), ...c32(11), I32_ROTL, ...set(s3),
+  ];
+  // c = the count of 16 bits of w (the low half, or the high half), stored at dst + offset and summed
+  const count = (high: boolean, offset: number): number[] => [
+    ...get(w), ...(high ? [...c32(16), I32_SHR_U] : [...c32(0xffff), I32_AND]), I32_LOAD8_U, ...mem(0, 0), ...set(c),
+    ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, offset),
+    ...get(sum), ...get(c), I32_ADD, ...set(sum),
+  ];
   const body: number[] = [1, 12, I32]; // twelve i32 locals
   [s0, s1, s2, s3].forEach((l, i) => body.push(...get(state), I32_LOAD, ...mem(2, 4 * i), ...set(l)));
   body.push(
@@ -112,25 +129,20 @@ function drawBody(): number[] {
     LOOP, VOID,
     ...c32(0), ...set(sum),
     ...get(k), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...set(dst),
-    ...c32(0), ...set(j),
+    ...get(dst), ...get(pairs), ...c32(6), I32_SHL, I32_ADD, ...set(end),
     BLOCK, VOID, LOOP, VOID,
-    ...get(j), ...get(half), I32_GE_U, BR_IF, 1,
-    ...get(s1), ...c32(5), I32_MUL, ...c32(7), I32_ROTL, ...c32(9), I32_MUL, ...set(w),
-    ...get(s2), ...get(s0), I32_XOR, ...set(n2),
-    ...get(s3), ...get(s1), I32_XOR, ...set(n3),
-    ...get(n2), ...get(s1), ...c32(9), I32_SHL, I32_XOR, ...set(s2),
-    ...get(s1), ...get(n2), I32_XOR, ...set(s1),
-    ...get(s0), ...get(n3), I32_XOR, ...set(s0),
-    ...get(n3), ...c32(11), I32_ROTL, ...set(s3),
-    ...get(w), ...c32(0xffff), I32_AND, I32_LOAD8_U, ...mem(0, 0), ...set(c),
-    ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
-    ...get(sum), ...get(c), I32_ADD, ...set(sum),
-    ...get(w), ...c32(16), I32_SHR_U, I32_LOAD8_U, ...mem(0, 0), ...c32(0), ...get(j), ...c32(1), I32_SHL, ...c32(1), I32_ADD, ...get(size), I32_LT_U, SELECT, ...set(c),
-    ...get(dst), ...get(c), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 32),
-    ...get(sum), ...get(c), I32_ADD, ...set(sum),
-    ...inc(dst, 64), ...inc(j, 1),
+    ...get(dst), ...get(end), I32_GE_U, BR_IF, 1,
+    ...next,
+    ...count(false, 0),
+    ...count(true, 32),
+    ...inc(dst, 64),
     BR, 0,
     END, END,
+    // an odd size: one more output, its low half for the last row
+    ...get(size), ...c32(1), I32_AND, IF, VOID,
+    ...next,
+    ...count(false, 0),
+    END,
     ...get(nsum), ...get(r), ...c32(3), I32_SHL, I32_ADD, ...get(sum), F64_CONVERT_I32_U, F64_STORE, ...mem(3, 0),
     ...inc(r, 1),
     ...get(r), ...get(reps), I32_LT_U, BR_IF, 0,
@@ -143,8 +155,8 @@ function drawBody(): number[] {
 }
 
 function sumsBody(): number[] {
-  // params: 0 x, 1 blockBytes, 2 k, 3 size, 4 blocks, 5 part; locals: 6 t, 7 i, 8 q, 9 kp, 10 k01, 11 k23, 12 xs, 13..20 a0..a7
-  const [x, blockBytes, k, size, blocks, part, t, i, q, kp, k01, k23, xs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  // params: 0 x, 1 blockBytes, 2 k, 3 size, 4 blocks, 5 part; locals: 6 t, 7 end, 8 q, 9 kp, 10 k01, 11 k23, 12 xs, 13..20 a0..a7
+  const [x, blockBytes, k, size, blocks, part, t, end, q, kp, k01, k23, xs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const a = (j: number): number => 13 + j;
   const zero = simd(V128_CONST, ...new Array<number>(16).fill(0));
   const body: number[] = [
@@ -155,11 +167,11 @@ function sumsBody(): number[] {
   ];
   for (let j = 0; j < 8; j++) body.push(...zero, ...set(a(j)));
   body.push(
-    ...c32(0), ...set(i),
     ...get(x), ...get(t), ...get(blockBytes), I32_MUL, I32_ADD, ...set(q),
     ...get(k), ...set(kp),
+    ...get(k), ...get(size), ...c32(5), I32_SHL, I32_ADD, ...set(end),
     BLOCK, VOID, LOOP, VOID,
-    ...get(i), ...get(size), I32_GE_U, BR_IF, 1,
+    ...get(kp), ...get(end), I32_GE_U, BR_IF, 1,
     ...get(kp), ...simd(V128_LOAD, ...mem(4, 0)), ...set(k01),
     ...get(kp), ...simd(V128_LOAD, ...mem(4, 16)), ...set(k23),
   );
@@ -168,7 +180,7 @@ function sumsBody(): number[] {
     body.push(...get(a(2 * m)), ...get(k01), ...get(xs), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(a(2 * m)));
     body.push(...get(a(2 * m + 1)), ...get(k23), ...get(xs), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...set(a(2 * m + 1)));
   }
-  body.push(...inc(q, 32), ...inc(kp, 32), ...inc(i, 1), BR, 0, END, END);
+  body.push(...inc(q, 32), ...inc(kp, 32), BR, 0, END, END);
   // part + 128 t: the block's 4 moments x 4 replicates
   for (let j = 0; j < 8; j++) body.push(...get(part), ...get(t), ...c32(7), I32_SHL, I32_ADD, ...get(a(j)), ...simd(V128_STORE, ...mem(4, 16 * j)));
   body.push(...inc(t, 1), ...get(t), ...get(blocks), I32_LT_U, BR_IF, 0, END, END, END);
@@ -209,7 +221,7 @@ interface WasmModule {
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface KernelExports {
-  draw(state: number, half: number, size: number, reps: number, k: number, nsum: number): void;
+  draw(state: number, pairs: number, size: number, reps: number, k: number, nsum: number): void;
   sums(x: number, blockBytes: number, k: number, size: number, blocks: number, part: number): void;
 }
 
@@ -235,8 +247,8 @@ export class WasmBootstrapKernel implements BootstrapKernel {
     readonly blocks: number,
   ) {
     const state = TABLE + PAGE;
-    const k = state + 16; // 4 replicates x (capacity + 1) rows (an odd batch's last word fills one more)
-    const x = k + 32 * (capacity + 1);
+    const k = state + 16; // 4 replicates x capacity rows
+    const x = k + 32 * capacity;
     const part = x + 32 * capacity * blocks;
     const nsum = part + 128 * blocks;
     const end = nsum + 32;
@@ -257,7 +269,7 @@ export class WasmBootstrapKernel implements BootstrapKernel {
   run(rng: Rng, size: number, reps: number, blocks: number): void {
     const at = this.at;
     rng.saveWords(this.state);
-    this.draw(at.state, (size + 1) >> 1, size, reps, at.k, at.nsum);
+    this.draw(at.state, size >> 1, size, reps, at.k, at.nsum);
     rng.loadWords(this.state);
     this.sums(at.x, 32 * this.capacity, at.k, size, blocks, at.part);
   }
