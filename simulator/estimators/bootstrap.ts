@@ -30,6 +30,11 @@ const BLOCK = 4;
 /** Replicates per kernel run. */
 const GROUP = 4;
 
+/** Row 0's position of distinct moment d in a moment table whose blocks hold `stride` rows. */
+function place(d: number, stride: number): number {
+  return ((d / BLOCK) | 0) * stride * BLOCK + (d % BLOCK);
+}
+
 export interface BootstrapOptions {
   /** Which implementation of the inner loops (the same numbers either way); default WebAssembly where it runs. */
   readonly kernel?: BootstrapKernelKind;
@@ -42,16 +47,20 @@ export class BootstrapAccumulator {
   /** The distinct moments (estimators that share a moment name share one), padded to a multiple of BLOCK. */
   private readonly distinct: number;
   private readonly padded: number;
-  /** Distinct moment of each full-layout moment, and the full-layout moment each distinct one is read from. */
+  /** Distinct moment of each full-layout moment. */
   private readonly slot: Int32Array;
-  private readonly source: Int32Array;
   /** Sums of the distinct moments: the point sums, and per replicate b at repSums[b * padded ..]. */
   private readonly sums: Float64Array;
   private n = 0;
   private readonly repSums: Float64Array;
   private readonly repN: Float64Array;
-  /** One row's moments (full layout). */
+  /** One row's moments, for estimators without `columnMoments`. */
   private readonly row: Float64Array;
+  /** Position in the moment table of each estimator's moments (row 0), for the table's current stride. */
+  private readonly at: Int32Array[];
+  private stride = -1;
+  /** The moment table when there are no replicates (no kernel). */
+  private table = new Float64Array(0);
   private readonly rng: Rng;
   private readonly kernel: BootstrapKernelKind;
 
@@ -70,7 +79,7 @@ export class BootstrapAccumulator {
     });
     this.width = w;
     this.slot = new Int32Array(w);
-    const sources: number[] = [];
+    let distinct = 0;
     const byName = new Map<string, number>();
     estimators.forEach((e, j) => {
       for (let m = 0; m < e.moments; m++) {
@@ -78,15 +87,14 @@ export class BootstrapAccumulator {
         const name = e.momentNames?.[m];
         let d = name === undefined ? undefined : byName.get(name);
         if (d === undefined) {
-          d = sources.length;
-          sources.push(full);
+          d = distinct++;
           if (name !== undefined) byName.set(name, d);
         }
         this.slot[full] = d;
       }
     });
-    this.source = Int32Array.from(sources);
-    this.distinct = sources.length;
+    this.distinct = distinct;
+    this.at = estimators.map((e) => new Int32Array(e.moments));
     this.padded = Math.ceil(this.distinct / BLOCK) * BLOCK;
     this.sums = new Float64Array(this.distinct);
     this.repSums = new Float64Array(replicates * this.padded);
@@ -94,6 +102,15 @@ export class BootstrapAccumulator {
     this.row = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
     this.kernel = options.kernel ?? defaultKernelKind();
+  }
+
+  /** Where each estimator's moments go in the moment table of the current stride (see `add`). */
+  private place(stride: number): void {
+    this.stride = stride;
+    this.estimators.forEach((e, j) => {
+      const at = this.at[j]!;
+      for (let m = 0; m < e.moments; m++) at[m] = place(this.slot[this.offsets[j]! + m]!, stride);
+    });
   }
 
   /** Rows accumulated. */
@@ -108,27 +125,38 @@ export class BootstrapAccumulator {
     const padded = this.padded;
     const blocks = padded / BLOCK;
     const kernel = this.replicates > 0 ? bootstrapKernel(this.kernel, batch.capacity, blocks) : null;
-    const row = this.row;
-    const sums = this.sums;
-    const source = this.source;
-    const distinct = this.distinct;
-    // the rows' distinct moments once: their sums, and into the kernel's batch for the replicates
+    // the rows' distinct moments once, into the kernel's batch (block t, row i, lane m at
+    // (t * stride + i) * BLOCK + m) or, for point estimates alone, into a table of the same layout
+    let x: Float64Array;
+    let stride: number;
     if (kernel) {
-      const x = kernel.x;
-      const stride = kernel.capacity;
-      for (let i = 0; i < size; i++) {
-        for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
-        for (let m = 0; m < distinct; m++) {
-          const v = row[source[m]!]!;
-          x[(((m / BLOCK) | 0) * stride + i) * BLOCK + (m % BLOCK)] = v;
-          sums[m] = sums[m]! + v;
-        }
-      }
+      x = kernel.x;
+      stride = kernel.capacity;
     } else {
-      for (let i = 0; i < size; i++) {
-        for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
-        for (let m = 0; m < distinct; m++) sums[m] = sums[m]! + row[source[m]!]!;
+      if (this.table.length < batch.capacity * padded) this.table = new Float64Array(batch.capacity * padded);
+      x = this.table;
+      stride = batch.capacity;
+    }
+    if (stride !== this.stride) this.place(stride);
+    const row = this.row;
+    for (let j = 0; j < est.length; j++) {
+      const e = est[j]!;
+      const at = this.at[j]!;
+      if (e.columnMoments) {
+        e.columnMoments(batch, size, x, at, BLOCK);
+        continue;
       }
+      for (let i = 0; i < size; i++) {
+        e.rowMoments(batch, i, row, 0);
+        for (let m = 0; m < e.moments; m++) x[at[m]! + i * BLOCK] = row[m]!;
+      }
+    }
+    // their point sums, each over the rows in order
+    const sums = this.sums;
+    for (let d = 0; d < this.distinct; d++) {
+      let sum = sums[d]!;
+      for (let i = 0, q = place(d, stride); i < size; i++, q += BLOCK) sum += x[q]!;
+      sums[d] = sum;
     }
     this.n += size;
     if (!kernel) return;

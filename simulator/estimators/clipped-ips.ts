@@ -16,6 +16,13 @@ export function clippedIps(maxWeight: number = DEFAULT_CLIP): Estimator {
       const w = b.weight[i]!;
       out[o] = (w > maxWeight ? maxWeight : w) * b.reward[i]!;
     },
+    columnMoments(b, size, out, at, stride) {
+      const weight = b.weight, r = b.reward;
+      for (let i = 0, q = at[0]!; i < size; i++, q += stride) {
+        const w = weight[i]!;
+        out[q] = (w > maxWeight ? maxWeight : w) * r[i]!;
+      }
+    },
     value(s, o, n) {
       return n > 0 ? s[o]! / n : Number.NaN;
     },

@@ -24,6 +24,11 @@ export interface Estimator {
   readonly usesRewardModel: boolean;
   /** Write row i's moments to out[offset .. offset + moments). Batch must be derived. */
   rowMoments(batch: RowBatch, i: number, out: Float64Array, offset: number): void;
+  /**
+   * Optional: the same moments of rows [0, size) at once, moment m of row i to out[at[m] + i * stride],
+   * each exactly what `rowMoments` writes (the accumulator uses it when present: one call per batch).
+   */
+  columnMoments?(batch: RowBatch, size: number, out: Float64Array, at: Int32Array, stride: number): void;
   /** The estimate from the sums at sums[offset ..] and the row count n. NaN when undefined. */
   value(sums: Float64Array, offset: number, n: number): number;
 }

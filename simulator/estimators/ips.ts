@@ -10,6 +10,10 @@ export const ips: Estimator = {
   rowMoments(b, i, out, o) {
     out[o] = b.weight[i]! * b.reward[i]!;
   },
+  columnMoments(b, size, out, at, stride) {
+    const w = b.weight, r = b.reward;
+    for (let i = 0, q = at[0]!; i < size; i++, q += stride) out[q] = w[i]! * r[i]!;
+  },
   value(s, o, n) {
     return n > 0 ? s[o]! / n : Number.NaN;
   },

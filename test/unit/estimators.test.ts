@@ -125,7 +125,7 @@ describe('bootstrap', () => {
     expect(wasmFew).toEqual(jsFew);
     expect(Number.isFinite(wasmAll!.estimates['dr']!.ci95[0])).toBe(true);
   });
-  it('gives each estimator the same numbers alone, together (shared moments) or with its moments unnamed', () => {
+  it('gives each estimator the same numbers alone, together (shared moments), with its moments unnamed or row by row', () => {
     const all = [...defaultEstimators(), onPolicyMean];
     const run = (estimators: readonly Estimator[], replicates: number): ReturnType<BootstrapAccumulator['detailedResult']> => {
       const acc = new BootstrapAccumulator(estimators, replicates, 11);
@@ -140,6 +140,11 @@ describe('bootstrap', () => {
         replicates,
       );
       expect(unnamed).toEqual(together);
+      const rowByRow = run(
+        all.map(({ columnMoments: _columns, ...e }) => e),
+        replicates,
+      );
+      expect(rowByRow).toEqual(together);
       for (const e of all) {
         const alone = run([e], replicates);
         expect([e.name, alone.estimates[e.name], alone.stdErrors[e.name]]).toEqual([e.name, together.estimates[e.name], together.stdErrors[e.name]]);
