@@ -4,13 +4,14 @@
  * The classic bootstrap resamples n rows with replacement, which needs the rows in memory. The Poisson
  * bootstrap (Hanley and MacGibbon 2006; Chamandy et al. 2012, "Estimating uncertainty for massive data
  * streams") gives each row an independent Poisson(1) count in each replicate instead: asymptotically the
- * same distribution, computable in one pass with memory B x (sum of estimator moments), whatever n is.
+ * same distribution, computable in one pass with memory B x (distinct estimator moments), whatever n is.
  * Each replicate's estimate is the estimator's `value` at the count-weighted sums; the 95% interval is the
  * 2.5% and 97.5% percentiles of the replicates (replicates where an estimator is undefined are skipped).
+ * Moments that several estimators share by name (`momentNames`) are summed once.
  *
  * The counts come from one Rng seeded with `seed` (replicate by replicate within each batch; 16 bits per
- * count, see POISSON16), so the same seed and the same log
- * give the same intervals bit for bit.
+ * count, see POISSON16), and every sum runs over the rows in order, so the same seed and the same log give
+ * the same intervals bit for bit, whichever kernel (bootstrap-kernel.ts) runs the replicate loops.
  */
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
