@@ -47,7 +47,7 @@ export class DecisionLog {
 
   constructor(private readonly options: DecisionLogOptions) {
     const { bus, metrics } = options;
-    const pending = metrics.bufferPending.labels({ buffer: 'decision-log' });
+    const pending = metrics.pendingCells.cell({ buffer: 'decision-log' });
     this.outbox = new Outbox<Pending>({
       name: 'decision-log',
       capacity: options.capacity ?? 50_000,
