@@ -1,7 +1,7 @@
 /** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
-import { expireFront } from './expire-front.ts';
+import { ExpiringMap } from './expiring-map.ts';
 
 interface Expiring {
   /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
@@ -19,18 +19,19 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly decisions = new Map<string, Expiring>();
-  private readonly transactions = new Map<string, Expiring>();
+  private readonly decisions: ExpiringMap<Expiring>;
+  private readonly transactions: ExpiringMap<Expiring>;
   private readonly snapshots = new Map<string, SnapshotEntry>();
   private readonly dead = new Map<number, string>();
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
   private readonly now: () => number;
-  private readonly maxDecisions: number;
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.maxDecisions = options.maxDecisions ?? 1_000_000;
+    const maxDecisions = options.maxDecisions ?? 1_000_000;
+    this.decisions = new ExpiringMap(maxDecisions);
+    this.transactions = new ExpiringMap(maxDecisions);
   }
 
   /** Decision records held (live or not yet dropped). */
@@ -50,7 +51,7 @@ export class MemoryStore implements Store {
     this.listeners.push(listener);
   }
 
-  private live(map: Map<string, Expiring>, key: string): string | null {
+  private live(map: ExpiringMap<Expiring>, key: string): string | null {
     const e = map.get(key);
     if (!e) return null;
     if (e.expiresAt <= this.now()) {
@@ -60,7 +61,7 @@ export class MemoryStore implements Store {
     return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
   }
 
-  private has(map: Map<string, Expiring>, key: string): boolean {
+  private has(map: ExpiringMap<Expiring>, key: string): boolean {
     const e = map.get(key);
     if (!e) return false;
     if (e.expiresAt <= this.now()) {
@@ -68,18 +69,6 @@ export class MemoryStore implements Store {
       return false;
     }
     return true;
-  }
-
-  /** `now`: the write's time; `horizon`: when the key just written expires. */
-  private bound(map: Map<string, Expiring>, now: number, horizon: number): void {
-    while (map.size > this.maxDecisions) {
-      const first = map.keys().next();
-      if (first.done) break;
-      map.delete(first.value);
-    }
-    // expired keys go from the oldest end as new ones come; a key that outlives the one just written (a
-    // retry's record, kept longer) moves to the back instead of holding up the keys behind it
-    expireFront(map, now, horizon);
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
@@ -98,11 +87,12 @@ export class MemoryStore implements Store {
   }
 
   private write(w: DecisionWrite): void {
-    const expiresAt = this.now() + w.ttlMs;
-    if (!this.has(this.transactions, w.transactionKey)) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
-    if (!this.has(this.decisions, w.decisionId)) this.decisions.set(w.decisionId, { value: w.recordBytes ?? w.recordJson, expiresAt });
-    this.bound(this.transactions, expiresAt - w.ttlMs, expiresAt);
-    this.bound(this.decisions, expiresAt - w.ttlMs, expiresAt);
+    const now = this.now();
+    const expiresAt = now + w.ttlMs;
+    // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
+    // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
+    if (!this.has(this.transactions, w.transactionKey)) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt }, now, expiresAt);
+    if (!this.has(this.decisions, w.decisionId)) this.decisions.set(w.decisionId, { value: w.recordBytes ?? w.recordJson, expiresAt }, now, expiresAt);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
