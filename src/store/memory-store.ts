@@ -9,7 +9,16 @@ interface Expiring {
   readonly expiresAt: number;
 }
 
+/** A decision record: one object under both its keys (the decisionId, and the transaction it claimed). */
+interface DecisionEntry extends Expiring {
+  readonly decisionId: string;
+}
+
 const decoder = new TextDecoder();
+
+function textOf(e: Expiring): string {
+  return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
+}
 
 export interface MemoryStoreOptions {
   readonly now?: () => number;
@@ -19,8 +28,9 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly decisions: ExpiringMap<Expiring>;
-  private readonly transactions: ExpiringMap<Expiring>;
+  private readonly decisions: ExpiringMap<DecisionEntry>;
+  /** transactionKey -> the entry of the decision that claimed it (its `decisionId`; the record is read from `decisions`). */
+  private readonly transactions: ExpiringMap<DecisionEntry>;
   private readonly snapshots = new Map<string, SnapshotEntry>();
   private readonly dead = new Map<number, string>();
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
@@ -51,24 +61,15 @@ export class MemoryStore implements Store {
     this.listeners.push(listener);
   }
 
-  private live(map: ExpiringMap<Expiring>, key: string): string | null {
+  /** The live entry under `key` (an expired one is dropped). */
+  private live(map: ExpiringMap<DecisionEntry>, key: string, now: number): DecisionEntry | undefined {
     const e = map.get(key);
-    if (!e) return null;
-    if (e.expiresAt <= this.now()) {
+    if (!e) return undefined;
+    if (e.expiresAt <= now) {
       map.delete(key);
-      return null;
+      return undefined;
     }
-    return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
-  }
-
-  private has(map: ExpiringMap<Expiring>, key: string): boolean {
-    const e = map.get(key);
-    if (!e) return false;
-    if (e.expiresAt <= this.now()) {
-      map.delete(key);
-      return false;
-    }
-    return true;
+    return e;
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
@@ -77,30 +78,32 @@ export class MemoryStore implements Store {
 
   /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
   claimDecisionNow(w: DecisionWrite): string | null {
-    const existingId = this.live(this.transactions, w.transactionKey);
-    if (existingId !== null) {
-      const rec = this.live(this.decisions, existingId);
-      if (rec !== null) return rec;
+    const now = this.now();
+    const claimed = this.live(this.transactions, w.transactionKey, now);
+    if (claimed !== undefined) {
+      const rec = this.live(this.decisions, claimed.decisionId, now);
+      if (rec !== undefined) return textOf(rec);
     }
-    this.write(w);
+    this.write(w, now);
     return null;
   }
 
-  private write(w: DecisionWrite): void {
-    const now = this.now();
+  private write(w: DecisionWrite, now: number): void {
     const expiresAt = now + w.ttlMs;
+    const entry: DecisionEntry = { value: w.recordBytes ?? w.recordJson, expiresAt, decisionId: w.decisionId };
     // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
     // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
-    if (!this.has(this.transactions, w.transactionKey)) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt }, now, expiresAt);
-    if (!this.has(this.decisions, w.decisionId)) this.decisions.set(w.decisionId, { value: w.recordBytes ?? w.recordJson, expiresAt }, now, expiresAt);
+    if (this.live(this.transactions, w.transactionKey, now) === undefined) this.transactions.set(w.transactionKey, entry, now, expiresAt);
+    if (this.live(this.decisions, w.decisionId, now) === undefined) this.decisions.set(w.decisionId, entry, now, expiresAt);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
-    for (const w of writes) this.write(w);
+    for (const w of writes) this.write(w, this.now());
   }
 
   async getDecision(decisionId: string): Promise<string | null> {
-    return this.live(this.decisions, decisionId);
+    const e = this.live(this.decisions, decisionId, this.now());
+    return e === undefined ? null : textOf(e);
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {
