@@ -96,6 +96,11 @@ export class EmbeddedBus implements Bus {
   }
 
   async publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
+    return this.publishNow(subject, data, options);
+  }
+
+  /** `publish` without a promise (nothing here waits). */
+  publishNow(subject: string, data: Uint8Array | string, options: PublishOptions = {}): number {
     if (this.closed) throw new DependencyUnavailableError('bus', 'embedded bus is closed');
     let target: Stream | undefined;
     for (const s of this.streams.values()) if (s.subjects.has(subject)) target = s;

@@ -54,6 +54,11 @@ export class DecisionLog {
       batchSize: 256,
       flush: async (batch) => {
         if (!this.enabled) throw new Error('decision log streams not ready');
+        if (bus.publishNow) {
+          // the embedded bus: no promise per message (a failure still fails the batch, retried as a whole)
+          for (const p of batch) bus.publishNow(p.subject, p.data, { msgId: p.msgId });
+          return;
+        }
         await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),
