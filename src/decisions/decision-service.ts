@@ -47,22 +47,6 @@ export function paymentContextOf(body: RouteRequest, now: number): PaymentContex
     if (parsed === undefined) throw new ValidationError('occurredAt', `not a valid ISO 8601 timestamp: "${body.occurredAt}"`);
     occurredAtMs = parsed;
   }
-  // two literals rather than a spread: one object of a stable shape, the same keys in the same order
-  if (body.binPrefix === undefined) {
-    return {
-      transactionId: body.transactionId,
-      merchantId: body.merchantId,
-      amountMinor: body.amountMinor,
-      currency: body.currency,
-      cardNetwork: body.cardNetwork,
-      cardType: body.cardType,
-      issuerCountry: body.issuerCountry,
-      channel: body.channel,
-      mcc: body.mcc,
-      threeDS: body.threeDS,
-      occurredAtMs,
-    };
-  }
   return {
     transactionId: body.transactionId,
     merchantId: body.merchantId,
@@ -74,7 +58,7 @@ export function paymentContextOf(body: RouteRequest, now: number): PaymentContex
     channel: body.channel,
     mcc: body.mcc,
     threeDS: body.threeDS,
-    binPrefix: body.binPrefix,
+    ...(body.binPrefix !== undefined ? { binPrefix: body.binPrefix } : {}),
     occurredAtMs,
   };
 }

@@ -18,6 +18,8 @@ export class ErrorsOnlyLogController extends LogController {
 }
 
 type LogArgs = [obj: unknown, msg?: string, ...args: unknown[]];
+type LogMethod = (...args: LogArgs) => void;
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
 
 /**
@@ -49,32 +51,23 @@ class RequestLogger {
     this.logger.level = level;
   }
 
-  fatal(...args: LogArgs): void {
-    (this.logger.fatal as (...a: LogArgs) => void)(...args);
-  }
+  declare readonly fatal: LogMethod;
+  declare readonly error: LogMethod;
+  declare readonly warn: LogMethod;
+  declare readonly info: LogMethod;
+  declare readonly debug: LogMethod;
+  declare readonly trace: LogMethod;
+  declare readonly silent: LogMethod;
 
-  error(...args: LogArgs): void {
-    (this.logger.error as (...a: LogArgs) => void)(...args);
-  }
-
-  warn(...args: LogArgs): void {
-    (this.logger.warn as (...a: LogArgs) => void)(...args);
-  }
-
-  info(...args: LogArgs): void {
-    (this.logger.info as (...a: LogArgs) => void)(...args);
-  }
-
-  debug(...args: LogArgs): void {
-    (this.logger.debug as (...a: LogArgs) => void)(...args);
-  }
-
-  trace(...args: LogArgs): void {
-    (this.logger.trace as (...a: LogArgs) => void)(...args);
-  }
-
-  silent(...args: LogArgs): void {
-    (this.logger.silent as (...a: LogArgs) => void)(...args);
+  static {
+    // each level writes through the child, made by the first call
+    for (const level of LEVELS) {
+      Object.defineProperty(RequestLogger.prototype, level, {
+        value(this: RequestLogger, ...args: LogArgs): void {
+          (this.logger[level] as LogMethod)(...args);
+        },
+      });
+    }
   }
 
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
