@@ -204,7 +204,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   late.admin = theAdmin;
 
   const app = await buildApp({
-    route: (body) => decisions.route(body),
+    route: (body) => decisions.routeReply(body),
     retry,
     acceptOutcomes: (outcomes) => intake.accept(outcomes),
     readiness: () =>

@@ -55,11 +55,16 @@ export interface RouteAnswer {
   readonly ranking: RankedRoute[];
 }
 
-/** Every candidate, best first: by probability of being chosen, then score, then the caller's order. */
-export function rankingOf(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>): RankedRoute[] {
+/** The candidates' indices, best first: by probability of being chosen, then score, then the caller's order. */
+export function rankOrder(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>): number[] {
   const order = record.candidates.map((_, i) => i);
   order.sort((a, b) => record.probabilities[b]! - record.probabilities[a]! || record.scores[b]! - record.scores[a]! || a - b);
-  return order.map((i) => ({ route: record.candidates[i]!, probability: record.probabilities[i]!, score: record.scores[i]! }));
+  return order;
+}
+
+/** Every candidate, best first (`rankOrder`). */
+export function rankingOf(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>): RankedRoute[] {
+  return rankOrder(record).map((i) => ({ route: record.candidates[i]!, probability: record.probabilities[i]!, score: record.scores[i]! }));
 }
 
 export function answerOf(record: DecisionRecord): RouteAnswer {

@@ -14,6 +14,7 @@ import type { RouteRequest } from '../http/schemas.ts';
 import { parseTimestamp } from '../time.ts';
 import type { DecisionIds } from './decision-id.ts';
 import type { DecisionLog } from './decision-log.ts';
+import { answerJsonOf, decisionTextOf, recordJsonOf, type DecisionText } from './decision-json.ts';
 import { answerOf, parseDecisionRecord, type DecisionKind, type DecisionRecord, type RouteAnswer } from './decision-record.ts';
 import { Outbox } from './outbox.ts';
 import type { RecentDecisions } from './recent-decisions.ts';
@@ -33,6 +34,21 @@ export interface DecisionServiceDeps {
 }
 
 const TIMEOUT = Symbol('timeout');
+
+/** A route answer: its JSON (what the response schema's serializer would write), or the object to serialise. */
+export type RouteReply = string | RouteAnswer;
+
+/** A decision made, with its texts (formatted once, for the record and the answer). */
+interface Made {
+  readonly record: DecisionRecord;
+  readonly text: DecisionText;
+  /** The decision to answer with: `record`, or the one another replica kept first. */
+  readonly kept: DecisionRecord | Promise<DecisionRecord>;
+}
+
+function replyOf(record: DecisionRecord, text: DecisionText = decisionTextOf(record)): RouteReply {
+  return answerJsonOf(record, text) ?? answerOf(record);
+}
 
 /** Finite numbers for the wire (a policy's -Infinity score serialises as the lowest finite double). */
 function finite(x: number): number {
@@ -100,20 +116,34 @@ export class DecisionService {
   }
 
   async route(body: RouteRequest): Promise<RouteAnswer> {
+    const reply = await this.routeReply(body);
+    return typeof reply === 'string' ? (JSON.parse(reply) as RouteAnswer) : reply;
+  }
+
+  /**
+   * `route`, answering with the answer's JSON, serialised with the decision record in one pass; without a
+   * promise when nothing waits (the in-memory store). A throw is a failed request, as `route`'s rejection.
+   */
+  routeReply(body: RouteRequest): RouteReply | Promise<RouteReply> {
     const started = performance.now();
     const txKey = `route:${body.transactionId}`;
     const seen = this.deps.recent.byTransactionId(txKey);
     if (seen) {
       this.deps.metrics.idempotentReplays.inc({ source: 'memory' });
-      return answerOf(seen);
+      return replyOf(seen);
     }
     const now = this.deps.now();
     const context = paymentContextOf(body, now);
-    const decided = this.decide('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
+    const made = this.make('route', txKey, body.transactionId, context, body.candidates, this.deps.state, now);
+    const { kept } = made;
     // the in-memory store answers at once: no await (and no other request's work) inside the measured time
-    const record = decided instanceof Promise ? await decided : decided;
+    if (kept instanceof Promise) return kept.then((winner) => this.routed(made, winner, started));
+    return this.routed(made, kept, started);
+  }
+
+  private routed(made: Made, winner: DecisionRecord, started: number): RouteReply {
     this.routeDuration.observe((performance.now() - started) / 1000);
-    return answerOf(record);
+    return winner === made.record ? replyOf(winner, made.text) : replyOf(winner);
   }
 
   /**
@@ -122,6 +152,10 @@ export class DecisionService {
    * log. Resolves with the decision to answer with: this one, or the one another replica made first.
    */
   decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): DecisionRecord | Promise<DecisionRecord> {
+    return this.make(kind, txKey, key, context, candidates, state, now).kept;
+  }
+
+  private make(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): Made {
     const policy = state.policy;
     const out = this.buffer;
     const observations = policy.observations;
@@ -152,8 +186,9 @@ export class DecisionService {
       chosen: candidates[out.chosen]!,
       propensity: out.propensity,
     };
-    const kept = this.keepNow(txKey, record, now, this.deps.ttlMs);
-    return kept instanceof Promise ? kept.then((winner) => this.decided(kind, record, winner)) : this.decided(kind, record, kept);
+    const text = decisionTextOf(record);
+    const kept = this.keepNow(txKey, record, now, this.deps.ttlMs, recordJsonOf(record, text));
+    return { record, text, kept: kept instanceof Promise ? kept.then((winner) => this.decided(kind, record, winner)) : this.decided(kind, record, kept) };
   }
 
   private isoOf(now: number): string {
@@ -198,9 +233,8 @@ export class DecisionService {
     return this.keepNow(txKey, record, now, ttlMs);
   }
 
-  /** `keep`, answering without a promise when the store is the in-memory one. */
-  private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number): DecisionRecord | Promise<DecisionRecord> {
-    const recordJson = JSON.stringify(record);
+  /** `keep`, answering without a promise when the store is the in-memory one; `recordJson`: `JSON.stringify(record)`. */
+  private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number, recordJson: string = JSON.stringify(record)): DecisionRecord | Promise<DecisionRecord> {
     // one representation kept alive: the JSON's bytes (outside the JS heap), shared by the cache, the
     // in-memory store and the decision log; the string and the record object die young
     const recordBytes = Buffer.from(recordJson);

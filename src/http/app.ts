@@ -6,9 +6,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
 import { ERROR_CODES, HttpError } from '../../policies/errors.ts';
 import type { DecisionKind, RouteAnswer } from '../decisions/decision-record.ts';
+import type { RouteReply } from '../decisions/decision-service.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { retryRoutes, type RetryDecider } from '../retry/http.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -32,7 +33,8 @@ import {
 } from './schemas.ts';
 
 export interface AppDeps {
-  readonly route: (body: RouteRequest) => Promise<RouteAnswer>;
+  /** `POST /v1/route`: the answer, or its JSON exactly as the response schema's serializer writes it. */
+  readonly route: (body: RouteRequest) => RouteReply | Promise<RouteReply>;
   /** `POST /v1/retry`. */
   readonly retry: RetryDecider;
   readonly acceptOutcomes: (outcomes: readonly Outcome[]) => Promise<number>;
@@ -53,6 +55,16 @@ export interface AppDeps {
 interface SchemaTypes extends FastifyTypeProvider {
   validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
   serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown;
+}
+
+/** The content type fastify gives a serialised JSON answer. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/** Send a route answer given as JSON as is (the serializer's bytes); an object goes back to fastify to serialise. */
+function sentOrAnswer(reply: FastifyReply, answer: RouteReply): RouteAnswer | undefined {
+  if (typeof answer !== 'string') return answer;
+  reply.header('content-type', JSON_UTF8).send(answer);
+  return undefined;
 }
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 503: ErrorBody };
@@ -94,7 +106,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.post('/v1/route', { schema: { summary: 'Choose a route for a payment', body: RouteRequest, response: { 200: RouteResponse, ...errors } } }, async (request) => deps.route(request.body));
+  // not async: with the in-memory store the answer is there at once (no promise, no microtask turn). A
+  // throw goes to the error handler as an async handler's rejection does; a promise is left to fastify
+  app.post('/v1/route', { schema: { summary: 'Choose a route for a payment', body: RouteRequest, response: { 200: RouteResponse, ...errors } } }, (request, reply) => {
+    const answer = deps.route(request.body);
+    return answer instanceof Promise ? answer.then((a) => sentOrAnswer(reply, a)) : sentOrAnswer(reply, answer);
+  });
 
   await app.register(retryRoutes, { service: deps.retry });
 

@@ -98,10 +98,22 @@ async function start(name: string, args: readonly string[], env: Record<string, 
   };
 }
 
-/** The router as `npm start` runs it, with `env` on top of the defaults (PORT is chosen here). */
-export async function startRouter(name: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+/**
+ * The node arguments of `npm start` in the checkout at `root` (its package.json `start` script, `node
+ * <flags> src/main.ts`), with the entry point made absolute: the benchmarks run what ships.
+ */
+export function startCommand(root: string = ROOT): string[] {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = script.trim().split(/\s+/);
+  if (words[0] === 'tsx') return ['--import', 'tsx', ...words.slice(1).map((w) => (w.endsWith('.ts') ? join(root, w) : w))];
+  if (words[0] !== 'node') throw new Error(`package.json start script is not "node ...": ${script}`);
+  return words.slice(1).map((w) => (w.endsWith('.ts') ? join(root, w) : w));
+}
+
+/** The router as `npm start` runs it, with `env` on top of the defaults (PORT is chosen here); `root`: another checkout. */
+export async function startRouter(name: string, env: Record<string, string>, nodeArgs: readonly string[] = [], root: string = ROOT): Promise<ServerProcess> {
   const port = await freePort();
-  return start(name, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src/main.ts')], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
+  return start(name, [...nodeArgs, ...startCommand(root)], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
 }
 
 /** The bare fastify baseline. */

@@ -3,21 +3,23 @@
  * the benchmark's load for `--seconds` (default 8), stops it, and prints the functions with the most self
  * time from the profile. `node --import tsx test/bench/service/profile.ts [--bare] [--nats] [--policy P] [--dir D]`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { load } from './load.ts';
-import { flag, freePort, numberFlag, ROOT } from './processes.ts';
+import { flag, freePort, numberFlag, ROOT, startCommand } from './processes.ts';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
-const dir = flag('dir') ?? '/tmp/router-prof';
+// a fresh directory by default: the largest profile in it is read below (a reused one may hold older runs')
+const dir = flag('dir') ?? mkdtempSync(join(tmpdir(), 'router-prof-'));
 const port = await freePort();
 const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', ROUTE_POLICY: flag('policy') ?? 'linucb' };
 if (process.argv.includes('--nats')) Object.assign(env, { NATS_URL: 'nats://127.0.0.1:4222', REDIS_URL: 'redis://127.0.0.1:6379', ROUTER_NAMESPACE: `prof${Date.now().toString(36)}` });
-const script = process.argv.includes('--bare') ? [join(ROOT, 'test/bench/service/bare-server.ts'), String(port)] : [join(ROOT, 'src/main.ts')];
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', ...script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+const args = process.argv.includes('--bare') ? ['--import', 'tsx', join(ROOT, 'test/bench/service/bare-server.ts'), String(port)] : startCommand();
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 300; i++) {
   try {

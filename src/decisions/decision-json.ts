@@ -1,0 +1,95 @@
+/**
+ * A decision serialised once: the decision-log record (`JSON.stringify(record)`, byte for byte) and the
+ * HTTP answer (byte for byte what the `RouteResponse` schema's serializer writes for `answerOf(record)`)
+ * built from one set of texts, so each probability, score and string is formatted once. A property test
+ * compares both against `JSON.stringify` and fastify's serializer.
+ */
+import { rankOrder, type DecisionRecord } from './decision-record.ts';
+
+/** The decision's strings and numbers as JSON texts (strings quoted and escaped). */
+export interface DecisionText {
+  readonly decisionId: string;
+  readonly policy: string;
+  readonly candidates: readonly string[];
+  readonly probabilities: readonly string[];
+  readonly scores: readonly string[];
+  readonly chosen: string;
+  readonly propensity: string;
+  /** Whether every number of the answer is finite (otherwise the answer is left to the serializer). */
+  readonly finite: boolean;
+}
+
+/** A number as `JSON.stringify` writes it (and fast-json-stringify, for finite numbers). */
+function numberText(x: number): string {
+  return Number.isFinite(x) ? '' + x : 'null';
+}
+
+function numbersText(xs: readonly number[], out: string[]): boolean {
+  let finite = true;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (!Number.isFinite(x)) finite = false;
+    out[i] = numberText(x);
+  }
+  return finite;
+}
+
+export function decisionTextOf(record: DecisionRecord): DecisionText {
+  const n = record.candidates.length;
+  const candidates = new Array<string>(n);
+  let chosen: string | undefined;
+  for (let i = 0; i < n; i++) {
+    const c = record.candidates[i]!;
+    candidates[i] = JSON.stringify(c);
+    if (c === record.chosen) chosen = candidates[i];
+  }
+  const probabilities = new Array<string>(record.probabilities.length);
+  const scores = new Array<string>(record.scores.length);
+  const finiteProbabilities = numbersText(record.probabilities, probabilities);
+  const finiteScores = numbersText(record.scores, scores);
+  const finite = finiteProbabilities && finiteScores && Number.isFinite(record.propensity);
+  return {
+    decisionId: JSON.stringify(record.decisionId),
+    policy: JSON.stringify(record.policy),
+    candidates,
+    probabilities,
+    scores,
+    chosen: chosen ?? JSON.stringify(record.chosen),
+    propensity: numberText(record.propensity),
+    finite,
+  };
+}
+
+/** Exactly `JSON.stringify(record)` (the record's keys in their order; the context as `JSON.stringify` writes it). */
+export function recordJsonOf(record: DecisionRecord, t: DecisionText): string {
+  return (
+    '{"type":"decision","decisionId":' + t.decisionId +
+    ',"kind":' + JSON.stringify(record.kind) +
+    ',"at":' + JSON.stringify(record.at) +
+    ',"policy":' + t.policy +
+    ',"policyVersion":' + JSON.stringify(record.policyVersion) +
+    ',"seed":' + numberText(record.seed) +
+    ',"key":' + JSON.stringify(record.key) +
+    ',"observations":' + numberText(record.observations) +
+    ',"context":' + JSON.stringify(record.context) +
+    ',"candidates":[' + t.candidates.join(',') +
+    '],"probabilities":[' + t.probabilities.join(',') +
+    '],"scores":[' + t.scores.join(',') +
+    '],"chosen":' + t.chosen +
+    ',"propensity":' + t.propensity +
+    '}'
+  );
+}
+
+/**
+ * The `POST /v1/route` answer's JSON: what the response schema's serializer writes for `answerOf(record)`
+ * (its keys in the schema's order). Undefined when a number is not finite (the serializer decides then).
+ */
+export function answerJsonOf(record: DecisionRecord, t: DecisionText): string | undefined {
+  if (!t.finite) return undefined;
+  let ranking = '';
+  for (const i of rankOrder(record)) {
+    ranking += (ranking === '' ? '{"route":' : ',{"route":') + t.candidates[i]! + ',"probability":' + t.probabilities[i]! + ',"score":' + t.scores[i]! + '}';
+  }
+  return '{"decisionId":' + t.decisionId + ',"route":' + t.chosen + ',"propensity":' + t.propensity + ',"policy":' + t.policy + ',"ranking":[' + ranking + ']}';
+}

@@ -1,0 +1,70 @@
+/**
+ * Side-by-side comparison (not part of `npm run bench`): the bare server and the embedded router of each
+ * checkout given (`--trees /work/main,.`; each started as its `npm start` starts it), for every policy of
+ * `--policies` (default linucb,thompson), all started together and driven in rotation with the benchmark's
+ * load, `--repeats` times. Per run: req/s and p99 (ratios to the same repeat's bare run), the router's own
+ * time p99 (`router_decision_duration_seconds` between two scrapes) and CPU per request (user + system of
+ * every thread, `/proc/<pid>/stat`, over the run). Prints medians.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { load } from './load.ts';
+import { flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
+
+const TICKS_PER_SECOND = 100;
+
+function cpuSeconds(p: ServerProcess): number {
+  const stat = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+const trees = (flag('trees') ?? '.').split(',').map((t) => resolve(t));
+const policies = (flag('policies') ?? 'linucb,thompson').split(',');
+const seconds = numberFlag('seconds', 5);
+const repeats = numberFlag('repeats', 3);
+const connections = numberFlag('connections', 10);
+
+const servers: { label: string; p: ServerProcess; router: boolean }[] = [{ label: 'bare fastify', p: await startBare(), router: false }];
+for (const tree of trees) {
+  for (const policy of policies) {
+    const p = await startRouter(`${tree} ${policy}`, { ROUTE_POLICY: policy, ROUTER_REPLICA_ID: `sbs-${policy}` }, [], tree);
+    await waitReady(p);
+    servers.push({ label: `${tree} ${policy}`, p, router: true });
+  }
+}
+const rows = new Map<string, { rps: number[]; rpsRatio: number[]; p99: number[]; p99Ratio: number[]; own: number[]; cpu: number[] }>();
+for (const s of servers) rows.set(s.label, { rps: [], rpsRatio: [], p99: [], p99Ratio: [], own: [], cpu: [] });
+try {
+  for (const s of servers) await load(s.p.url, { connections, durationSeconds: 2 });
+  for (let r = 0; r < repeats; r++) {
+    const order = servers.map((_, i) => servers[(i + r) % servers.length]!);
+    const results = new Map<string, { rps: number; p99: number; own: number; cpu: number }>();
+    for (const s of order) {
+      const before = s.router ? await scrape(s.p) : new Map<string, number>();
+      const cpu0 = cpuSeconds(s.p);
+      const res = await load(s.p.url, { connections, durationSeconds: seconds });
+      const cpu = (cpuSeconds(s.p) - cpu0) / Math.max(1, res.requests);
+      const own = s.router ? histogramQuantile(await scrape(s.p), before, 'router_decision_duration_seconds', 0.99, 'kind="route"').value * 1e6 : Number.NaN;
+      results.set(s.label, { rps: res.rps, p99: res.p99Ms, own, cpu: cpu * 1e6 });
+      process.stderr.write(`repeat ${r + 1} ${s.label}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99Ms.toFixed(2)} ms, own p99 ${own.toFixed(1)} us, ${(cpu * 1e6).toFixed(1)} us CPU/request\n`);
+    }
+    const bare = results.get('bare fastify')!;
+    for (const [label, x] of results) {
+      const row = rows.get(label)!;
+      row.rps.push(x.rps);
+      row.rpsRatio.push(x.rps / bare.rps);
+      row.p99.push(x.p99);
+      row.p99Ratio.push(x.p99 / bare.p99);
+      row.own.push(x.own);
+      row.cpu.push(x.cpu);
+    }
+  }
+} finally {
+  for (const s of servers) await s.p.stop();
+}
+process.stdout.write('| server | req/s | ratio to bare | p99 | p99 / bare | own time p99 | CPU per request |\n| --- | --- | --- | --- | --- | --- | --- |\n');
+for (const [label, row] of rows) {
+  const own = median(row.own);
+  process.stdout.write(`| ${label} | ${median(row.rps).toFixed(0)} | ${median(row.rpsRatio).toFixed(3)} | ${median(row.p99).toFixed(2)} ms | ${median(row.p99Ratio).toFixed(2)} | ${Number.isNaN(own) ? '' : `${own.toFixed(0)} us`} | ${median(row.cpu).toFixed(0)} us |\n`);
+}
