@@ -4,7 +4,7 @@
  * redelivery of what is not acknowledged within ackWait. Used when NATS_URL is unset, and in tests.
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
-import { ExpiringMap } from '../store/expiring-map.ts';
+import { CLOCK_START_MS, ExpiringMap, sinceStart } from '../store/expiring-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 
 const encoder = new TextEncoder();
@@ -12,7 +12,6 @@ const encoder = new TextEncoder();
 interface Stored {
   readonly seq: number;
   readonly subject: string;
-  /** As published: bytes (copied) or a string (immutable, kept as is and encoded when delivered). */
   readonly data: Uint8Array | string;
   readonly timestampMs: number;
 }
@@ -22,11 +21,17 @@ interface Stream {
   subjects: Set<string>;
   readonly maxAgeMs: number;
   readonly duplicateWindowMs: number;
-  readonly messages: Stored[];
-  /** Sequence of messages[0]. */
+  /**
+   * The messages, in columns (no object per message kept): subject; data as published, bytes (copied) or a
+   * string (immutable, kept as is and encoded when delivered); publish time (`sinceStart`).
+   */
+  readonly subjectsOf: string[];
+  readonly dataOf: (Uint8Array | string)[];
+  readonly timesOf: number[];
+  /** Sequence of the first message held (index 0 of the columns). */
   firstSeq: number;
   lastSeq: number;
-  /** Published msgIds within the duplicate window (expiring `duplicateWindowMs` after their publish). */
+  /** Published msgIds within the duplicate window (expiring `duplicateWindowMs` after their publish, `sinceStart`). */
   readonly msgIds: ExpiringMap<{ readonly seq: number; readonly expiresAt: number }>;
   readonly waiters: Set<() => void>;
 }
@@ -77,7 +82,9 @@ export class EmbeddedBus implements Bus {
       subjects: new Set(spec.subjects),
       maxAgeMs: spec.maxAgeMs ?? 0,
       duplicateWindowMs: spec.duplicateWindowMs ?? 120_000,
-      messages: [],
+      subjectsOf: [],
+      dataOf: [],
+      timesOf: [],
       firstSeq: 1,
       lastSeq: 0,
       msgIds: new ExpiringMap(Number.POSITIVE_INFINITY),
@@ -105,13 +112,15 @@ export class EmbeddedBus implements Bus {
     let target: Stream | undefined;
     for (const s of this.streams.values()) if (s.subjects.has(subject)) target = s;
     if (!target) throw new DependencyUnavailableError('bus', `no stream captures subject "${subject}"`);
-    const now = this.now();
+    const now = sinceStart(this.now());
     if (options.msgId !== undefined) {
       const seen = target.msgIds.get(options.msgId);
       if (seen && now < seen.expiresAt) return seen.seq;
     }
     const seq = ++target.lastSeq;
-    target.messages.push({ seq, subject, data: typeof data === 'string' ? data : data.slice(), timestampMs: now });
+    target.subjectsOf.push(subject);
+    target.dataOf.push(typeof data === 'string' ? data : data.slice());
+    target.timesOf.push(now);
     if (options.msgId !== undefined) {
       // a reused id moves to the back; expired ids go from the front a few per publish (in publish order)
       const expiresAt = now + target.duplicateWindowMs;
@@ -156,15 +165,19 @@ export class EmbeddedBus implements Bus {
   }
 
   private expire(s: Stream, now: number): void {
-    if (s.messages.length > this.maxMessages + (this.maxMessages >> 2)) {
+    if (s.timesOf.length > this.maxMessages + (this.maxMessages >> 2)) {
       // amortised: trim a quarter at a time
-      const drop = s.messages.length - this.maxMessages;
-      s.messages.splice(0, drop);
+      const drop = s.timesOf.length - this.maxMessages;
+      s.subjectsOf.splice(0, drop);
+      s.dataOf.splice(0, drop);
+      s.timesOf.splice(0, drop);
       s.firstSeq += drop;
     }
     if (s.maxAgeMs > 0) {
-      while (s.messages.length > 0 && now - s.messages[0]!.timestampMs > s.maxAgeMs) {
-        s.messages.shift();
+      while (s.timesOf.length > 0 && now - s.timesOf[0]! > s.maxAgeMs) {
+        s.subjectsOf.shift();
+        s.dataOf.shift();
+        s.timesOf.shift();
         s.firstSeq++;
       }
     }
@@ -219,8 +232,12 @@ class EmbeddedConsumer implements ConsumerHandle {
     return this.find(this.cursor++);
   }
 
+  /** The message `seq` as delivered (an object only for the one being delivered). */
   private find(seq: number): Stored | undefined {
-    return this.stream.messages[seq - this.stream.firstSeq];
+    const s = this.stream;
+    const i = seq - s.firstSeq;
+    if (i < 0 || i >= s.timesOf.length) return undefined;
+    return { seq, subject: s.subjectsOf[i]!, data: s.dataOf[i]!, timestampMs: CLOCK_START_MS + s.timesOf[i]! };
   }
 
   private nextDue(): number {

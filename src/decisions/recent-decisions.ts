@@ -11,7 +11,7 @@
  * one small buffer object, its bytes outside the JS heap, instead of a graph of objects or a 1 KB string,
  * so the young generation has far less to copy while decisions live their TTL.
  */
-import { ExpiringMap } from '../store/expiring-map.ts';
+import { ExpiringMap, sinceStart } from '../store/expiring-map.ts';
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 interface Entry {
@@ -19,6 +19,7 @@ interface Entry {
   readonly record: DecisionRecord | undefined;
   /** The record's JSON, or its UTF-8 bytes (kept outside the JS heap). */
   readonly json: string | Uint8Array | undefined;
+  /** `sinceStart` time (a small integer). */
   readonly expiresAt: number;
   persisted: boolean;
 }
@@ -41,11 +42,12 @@ export class RecentDecisions {
    * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes): kept instead of the object.
    */
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
-    const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, persisted: false };
+    const at = sinceStart(decidedAtMs);
+    const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: at + ttlMs, persisted: false };
     // bounded by the capacity, and memory follows the TTL: expired entries go from the oldest end; a
     // retry's longer-lived one moves back
-    this.byTransaction.set(transactionKey, entry, decidedAtMs, decidedAtMs + this.ttlMs);
-    this.byId.set(record.decisionId, entry, decidedAtMs, decidedAtMs + this.ttlMs);
+    this.byTransaction.set(transactionKey, entry, at, at + this.ttlMs);
+    this.byId.set(record.decisionId, entry, at, at + this.ttlMs);
   }
 
   /** Entries held (live or not yet dropped), by decisionId. */
@@ -84,7 +86,7 @@ export class RecentDecisions {
   private live(map: ExpiringMap<Entry>, key: string): Entry | undefined {
     const e = map.get(key);
     if (!e) return undefined;
-    if (e.expiresAt <= this.now()) {
+    if (e.expiresAt <= sinceStart(this.now())) {
       map.delete(key);
       return undefined;
     }

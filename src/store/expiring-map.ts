@@ -10,6 +10,17 @@
  * record) moves to the back instead of holding up their expiry, and is met again only after every entry
  * now in the map.
  */
+/**
+ * Times kept for expiry are milliseconds since this process started (`sinceStart(Date.now())`): small
+ * integers that V8 holds inline (a Smi, for about 24 days), where an epoch time is a heap number per
+ * field. Exact for integer clocks (only a constant subtracted); absolute times are `CLOCK_START_MS + t`.
+ */
+export const CLOCK_START_MS = Date.now();
+
+export function sinceStart(epochMs: number): number {
+  return epochMs - CLOCK_START_MS;
+}
+
 export class ExpiringMap<E extends { readonly expiresAt: number }> {
   private readonly map = new Map<string, E>();
   /** Insertion order: `keys[i]` was set to `entries[i]`; a slot whose key now holds another entry is stale. */

@@ -1,11 +1,12 @@
 /** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
-import { ExpiringMap } from './expiring-map.ts';
+import { ExpiringMap, sinceStart } from './expiring-map.ts';
 
 interface Expiring {
   /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
   readonly value: string | Uint8Array;
+  /** `sinceStart` time (a small integer). */
   readonly expiresAt: number;
 }
 
@@ -78,7 +79,7 @@ export class MemoryStore implements Store {
 
   /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
   claimDecisionNow(w: DecisionWrite): string | null {
-    const now = this.now();
+    const now = sinceStart(this.now());
     const claimed = this.live(this.transactions, w.transactionKey, now);
     if (claimed !== undefined) {
       const rec = this.live(this.decisions, claimed.decisionId, now);
@@ -98,11 +99,11 @@ export class MemoryStore implements Store {
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
-    for (const w of writes) this.write(w, this.now());
+    for (const w of writes) this.write(w, sinceStart(this.now()));
   }
 
   async getDecision(decisionId: string): Promise<string | null> {
-    const e = this.live(this.decisions, decisionId, this.now());
+    const e = this.live(this.decisions, decisionId, sinceStart(this.now()));
     return e === undefined ? null : textOf(e);
   }
 

@@ -4,7 +4,8 @@
  * `--policies` (default linucb,thompson), all started together and driven in rotation with the benchmark's
  * load, `--repeats` times. Per run: req/s and p99 (ratios to the same repeat's bare run), the router's own
  * time p99 (`router_decision_duration_seconds` between two scrapes) and CPU per request (user + system of
- * every thread, `/proc/<pid>/stat`, over the run). Prints medians.
+ * every thread, `/proc/<pid>/stat`, over the run). Prints medians. `--node-args "A|B"`: a router per set of
+ * node flags (added before those of the start script: node takes the last of a repeated flag).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,11 +27,16 @@ const repeats = numberFlag('repeats', 3);
 const connections = numberFlag('connections', 10);
 
 const servers: { label: string; p: ServerProcess; router: boolean }[] = [{ label: 'bare fastify', p: await startBare(), router: false }];
+/** `--node-args "--max-semi-space-size=16|--max-semi-space-size=32"`: a router per variant, before the start script's flags. */
+const variants = (flag('node-args') ?? '').split('|').map((v) => v.split(' ').filter((a) => a !== ''));
 for (const tree of trees) {
-  for (const policy of policies) {
-    const p = await startRouter(`${tree} ${policy}`, { ROUTE_POLICY: policy, ROUTER_REPLICA_ID: `sbs-${policy}` }, [], tree);
-    await waitReady(p);
-    servers.push({ label: `${tree} ${policy}`, p, router: true });
+  for (const nodeArgs of variants) {
+    for (const policy of policies) {
+      const label = `${tree} ${policy}${nodeArgs.length > 0 ? ` ${nodeArgs.join(' ')}` : ''}`;
+      const p = await startRouter(label, { ROUTE_POLICY: policy, ROUTER_REPLICA_ID: `sbs-${policy}` }, nodeArgs, tree);
+      await waitReady(p);
+      servers.push({ label, p, router: true });
+    }
   }
 }
 const rows = new Map<string, { rps: number[]; rpsRatio: number[]; p99: number[]; p99Ratio: number[]; own: number[]; cpu: number[] }>();
