@@ -110,10 +110,14 @@ export function startCommand(root: string = ROOT): string[] {
   return words.slice(1).map((w) => (w.endsWith('.ts') ? join(root, w) : w));
 }
 
-/** The router as `npm start` runs it, with `env` on top of the defaults (PORT is chosen here); `root`: another checkout. */
+/**
+ * The router as `npm start` runs it, with `env` on top of the defaults (PORT is chosen here); `nodeArgs`
+ * after the start script's own flags (node takes the last of a repeated flag); `root`: another checkout.
+ */
 export async function startRouter(name: string, env: Record<string, string>, nodeArgs: readonly string[] = [], root: string = ROOT): Promise<ServerProcess> {
   const port = await freePort();
-  return start(name, [...nodeArgs, ...startCommand(root)], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
+  const command = startCommand(root);
+  return start(name, [...command.slice(0, -1), ...nodeArgs, ...command.slice(-1)], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
 }
 
 /** The bare fastify baseline. */

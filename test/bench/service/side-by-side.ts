@@ -5,7 +5,7 @@
  * load, `--repeats` times. Per run: req/s and p99 (ratios to the same repeat's bare run), the router's own
  * time p99 (`router_decision_duration_seconds` between two scrapes) and CPU per request (user + system of
  * every thread, `/proc/<pid>/stat`, over the run). Prints medians. `--node-args "A|B"`: a router per set of
- * node flags (added before those of the start script: node takes the last of a repeated flag).
+ * node flags (after those of the start script, so they override them).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,7 +27,7 @@ const repeats = numberFlag('repeats', 3);
 const connections = numberFlag('connections', 10);
 
 const servers: { label: string; p: ServerProcess; router: boolean }[] = [{ label: 'bare fastify', p: await startBare(), router: false }];
-/** `--node-args "--max-semi-space-size=16|--max-semi-space-size=32"`: a router per variant, before the start script's flags. */
+/** `--node-args "--max-semi-space-size=16|--max-semi-space-size=32"`: a router per variant (they override the start script's). */
 const variants = (flag('node-args') ?? '').split('|').map((v) => v.split(' ').filter((a) => a !== ''));
 for (const tree of trees) {
   for (const nodeArgs of variants) {
