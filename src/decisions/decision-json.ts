@@ -6,18 +6,14 @@
  */
 import { rankOrder, type DecisionRecord } from './decision-record.ts';
 
-/** The decision's strings and numbers as JSON texts (strings quoted and escaped). */
-export interface DecisionText {
-  readonly decisionId: string;
-  readonly policy: string;
-  readonly candidates: readonly string[];
-  readonly probabilities: readonly string[];
-  readonly scores: readonly string[];
-  readonly chosen: string;
-  readonly propensity: string;
+/** Each field of `T` as its JSON text (an array as the texts of its items). */
+type JsonTexts<T> = { readonly [K in keyof T]: T[K] extends readonly unknown[] ? readonly string[] : string };
+
+/** The fields of a decision that its record and its answer share, as JSON texts (strings quoted and escaped). */
+export type DecisionText = JsonTexts<Pick<DecisionRecord, 'decisionId' | 'policy' | 'candidates' | 'probabilities' | 'scores' | 'chosen' | 'propensity'>> & {
   /** Whether every number of the answer is finite (otherwise the answer is left to the serializer). */
   readonly finite: boolean;
-}
+};
 
 /** A number as `JSON.stringify` writes it (and fast-json-stringify, for finite numbers). */
 function numberText(x: number): string {
