@@ -48,6 +48,25 @@ describe.each(buses)('bus: %s', (_kind, make) => {
     expect(await bus.ensureStream({ name: 'OTHER_NAME', subjects: [subject] })).toBe(stream); // reuses the stream capturing it
   });
 
+  it('publishes in flight together each resolve with their own sequence; a retried batch is stored once', async () => {
+    const { bus, stream, subject } = await setup();
+    const batch = Array.from({ length: 300 }, (_, i) => ({ id: `m${i}`, body: `{"n":${i}}` }));
+    const seqs = await Promise.all(batch.map((m) => bus.publish(subject, m.body, { msgId: m.id })));
+    expect(seqs).toEqual(batch.map((_, i) => i + 1));
+    // the same batch again (an outbox retry after a lost acknowledgement): nothing is stored twice
+    expect(await Promise.all(batch.map((m) => bus.publish(subject, m.body, { msgId: m.id })))).toEqual(seqs);
+    expect(await bus.lastSeq(stream)).toBe(300);
+    const got: string[] = [];
+    const c = await bus.consume({ stream, durable: 'd0', startSeq: 1, ackWaitMs: 5000, maxAckPending: 1000 }, async (m) => {
+      got.push(dec.decode(m.data));
+      m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('300 messages', () => (got.length >= 300 ? true : undefined));
+    expect(got).toEqual(batch.map((m) => m.body));
+    await expect(bus.publish(`${subject}.nowhere`, 'x', { msgId: 'y' })).rejects.toThrow();
+  });
+
   it('a durable consumer delivers in order from its start sequence, with stream sequence and time', async () => {
     const { bus, stream, subject } = await setup();
     for (const s of ['1', '2', '3', '4']) await bus.publish(subject, enc.encode(s));
