@@ -157,6 +157,14 @@ describe.each(stores)('store: %s', (_kind, make) => {
     expect(await s.getDecision('d-2')).toBeNull();
   });
 
+  it('claims asked for together are each atomic, in the order asked', async () => {
+    const s = await setup();
+    const answers = await Promise.all([s.claimDecision(w('tx-a', 'd-a1')), s.claimDecision(w('tx-b', 'd-b1')), s.claimDecision(w('tx-a', 'd-a2'))]);
+    expect(answers).toEqual([null, null, JSON.stringify({ id: 'd-a1' })]);
+    expect(await s.getDecision('d-b1')).toBe(JSON.stringify({ id: 'd-b1' }));
+    expect(await s.getDecision('d-a2')).toBeNull();
+  });
+
   it('decisions expire after their TTL; write-behind does not overwrite', async () => {
     const s = await setup();
     await s.putDecisions([w('tx-2', 'd-3', 150), w('tx-2', 'd-4', 150)]);
