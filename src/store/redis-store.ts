@@ -35,6 +35,15 @@ end
 return out
 `;
 
+/** Write-behind of decisions, one call for a batch: KEYS (tx, decision) pairs, ARGV (decisionId, record, ttl) each; set-if-absent. */
+const PUT_MANY = `
+for i = 1, #KEYS / 2 do
+  redis.call('SET', KEYS[2 * i - 1], ARGV[3 * i - 2], 'PX', ARGV[3 * i], 'NX')
+  redis.call('SET', KEYS[2 * i], ARGV[3 * i - 1], 'PX', ARGV[3 * i], 'NX')
+end
+return #KEYS / 2
+`;
+
 const SAVE_SNAPSHOT = `
 local cur = redis.call('HGET', KEYS[1], 'seq')
 if ARGV[3] ~= '1' and cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
@@ -58,6 +67,8 @@ export interface RedisStoreOptions {
 type ScriptRedis = Redis & {
   /** First argument: the number of keys (twice the number of claims). */
   routerClaimMany(...args: (string | number)[]): Promise<string[]>;
+  /** First argument: the number of keys (twice the number of writes). */
+  routerPutMany(...args: (string | number)[]): Promise<number>;
   routerSaveSnapshot(key: string, seq: number, json: string, force: string): Promise<number>;
 };
 
@@ -82,6 +93,7 @@ export class RedisStore implements Store {
       enableAutoPipelining: true,
     });
     redis.defineCommand('routerClaimMany', { lua: CLAIM_MANY });
+    redis.defineCommand('routerPutMany', { lua: PUT_MANY });
     redis.defineCommand('routerSaveSnapshot', { numberOfKeys: 1, lua: SAVE_SNAPSHOT });
     redis.on('ready', () => this.set('connected'));
     redis.on('close', () => {
@@ -146,13 +158,8 @@ export class RedisStore implements Store {
   private sendClaims(): void {
     const batch = this.claims;
     this.claims = [];
-    const keys: string[] = [];
-    const argv: (string | number)[] = [`${this.p}d:`];
-    for (const { write: w } of batch) {
-      keys.push(`${this.p}tx:${w.transactionKey}`, `${this.p}d:${w.decisionId}`);
-      argv.push(w.decisionId, w.recordJson, w.ttlMs);
-    }
-    void this.call('claim decision', () => this.redis.routerClaimMany(keys.length, ...keys, ...argv)).then(
+    const args = this.decisionArgs(batch.map((c) => c.write), `${this.p}d:`);
+    void this.call('claim decision', () => this.redis.routerClaimMany(...args)).then(
       (answers) => {
         batch.forEach((c, i) => {
           const answer = answers[i];
@@ -166,17 +173,22 @@ export class RedisStore implements Store {
     );
   }
 
+  /** One script call per batch (one command instead of two per decision); each key set only if absent. */
   putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
     return this.call('write decisions', async () => {
-      const multi = this.redis.pipeline();
-      for (const w of writes) {
-        multi.set(`${this.p}tx:${w.transactionKey}`, w.decisionId, 'PX', w.ttlMs, 'NX');
-        multi.set(`${this.p}d:${w.decisionId}`, w.recordJson, 'PX', w.ttlMs, 'NX');
-      }
-      const results = await multi.exec();
-      const failed = results?.find(([err]) => err);
-      if (failed?.[0]) throw failed[0];
+      await this.redis.routerPutMany(...this.decisionArgs(writes));
     });
+  }
+
+  /** A batch script's arguments: the key count, (tx, decision) key pairs, `head`, (decisionId, record, ttl) each. */
+  private decisionArgs(writes: readonly DecisionWrite[], ...head: string[]): (string | number)[] {
+    const keys: string[] = [];
+    const argv: (string | number)[] = [...head];
+    for (const w of writes) {
+      keys.push(`${this.p}tx:${w.transactionKey}`, `${this.p}d:${w.decisionId}`);
+      argv.push(w.decisionId, w.recordJson, w.ttlMs);
+    }
+    return [keys.length, ...keys, ...argv];
   }
 
   getDecision(decisionId: string): Promise<string | null> {
