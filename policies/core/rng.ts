@@ -73,6 +73,45 @@ export class Rng {
     return this.word[0]!;
   }
 
+  /**
+   * The next `n` 32-bit outputs into out[0 .. n), the same sequence as `n` calls of `nextU32()`, with the
+   * state kept in locals for the whole loop (for bulk draws such as the Poisson bootstrap's counts).
+   */
+  fillU32(out: Uint32Array, n: number): void {
+    if (n > out.length) throw new RangeError(`fillU32: ${n} outputs into an array of ${out.length}`);
+    const s = this.s;
+    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+    for (let j = 0; j < n; j++) {
+      const m = Math.imul(s1, 5);
+      out[j] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      const n2 = s2 ^ s0;
+      const n3 = s3 ^ s1;
+      s1 ^= n2;
+      s0 ^= n3;
+      s2 = n2 ^ t;
+      s3 = (n3 << 11) | (n3 >>> 21);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+  }
+
+  /**
+   * Copy the generator's four state words to out[at .. at + 4), and load them back from there: for a bulk
+   * generator outside this class (the bootstrap's WebAssembly kernel) that advances the state exactly as
+   * `step()` does. Allocates nothing.
+   */
+  saveWords(out: Uint32Array, at: number = 0): void {
+    for (let i = 0; i < 4; i++) out[at + i] = this.s[i]!;
+  }
+
+  loadWords(from: Uint32Array, at: number = 0): void {
+    for (let i = 0; i < 4; i++) this.s[i] = from[at + i]!;
+    if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) throw new RangeError('loadWords: an all-zero xoshiro state');
+  }
+
   /** Uniform double in the open interval (0, 1), 53 bits. */
   next(): number {
     this.step();

@@ -44,10 +44,7 @@ export const RESPONSE_CODES: Readonly<Record<string, CodeInfo>> = {
   '51': { blame: 'issuer', meaning: 'insufficient funds' },
   '54': { blame: 'issuer', meaning: 'expired card' },
   '55': { blame: 'issuer', meaning: 'incorrect PIN' },
-  '57': { blame: 'issuer', meaning: 'transaction not permitted to cardholder' },
   '61': { blame: 'issuer', meaning: 'exceeds withdrawal amount limit' },
-  '62': { blame: 'issuer', meaning: 'restricted card' },
-  '65': { blame: 'issuer', meaning: 'exceeds withdrawal frequency limit' },
   '75': { blame: 'issuer', meaning: 'PIN tries exceeded' },
   '78': { blame: 'issuer', meaning: 'blocked, first used / no account' },
   R0: { blame: 'issuer', meaning: 'stop payment order (Visa)' },
@@ -76,6 +73,11 @@ export const RESPONSE_CODES: Readonly<Record<string, CodeInfo>> = {
   '59': { blame: 'ambiguous', meaning: 'suspected fraud' },
   '63': { blame: 'ambiguous', meaning: 'security violation' },
   '93': { blame: 'ambiguous', meaning: 'transaction cannot be completed, violation of law' },
+  // issuer codes that issuers also send for where and how the payment was acquired, so the route can matter
+  '57': { blame: 'ambiguous', meaning: 'transaction not permitted to cardholder (also cross-border or merchant-category blocks)' },
+  '62': { blame: 'ambiguous', meaning: 'restricted card (often: not valid in the acquiring region or country)' },
+  '65': { blame: 'ambiguous', meaning: 'exceeds withdrawal frequency limit; Mastercard in the EEA: strong customer authentication required' },
+  '1A': { blame: 'ambiguous', meaning: 'additional customer authentication required (Visa; depends on the route\'s 3-DS and exemption handling)' },
 };
 
 export interface BlameOptions {

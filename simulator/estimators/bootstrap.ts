@@ -4,19 +4,20 @@
  * The classic bootstrap resamples n rows with replacement, which needs the rows in memory. The Poisson
  * bootstrap (Hanley and MacGibbon 2006; Chamandy et al. 2012, "Estimating uncertainty for massive data
  * streams") gives each row an independent Poisson(1) count in each replicate instead: asymptotically the
- * same distribution, computable in one pass with memory B x (sum of estimator moments), whatever n is.
+ * same distribution, computable in one pass with memory B x (distinct estimator moments), whatever n is.
  * Each replicate's estimate is the estimator's `value` at the count-weighted sums; the 95% interval is the
  * 2.5% and 97.5% percentiles of the replicates (replicates where an estimator is undefined are skipped).
+ * Moments that several estimators share by name (`momentNames`) are summed once.
  *
  * The counts come from one Rng seeded with `seed` (replicate by replicate within each batch; 16 bits per
- * count, see POISSON16), so the same seed and the same log
- * give the same intervals bit for bit.
+ * count, see POISSON16), and every sum runs over the rows in order, so the same seed and the same log give
+ * the same intervals bit for bit, whichever kernel (bootstrap-kernel.ts) runs the replicate loops.
  */
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidConfigError } from '../../policies/errors.ts';
 import type { RowBatch } from './batch.ts';
 import type { Estimator } from './estimator.ts';
-import { POISSON16 } from './poisson.ts';
+import { bootstrapKernel, defaultKernelKind, type BootstrapKernelKind } from './bootstrap-kernel.ts';
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 200;
 
@@ -25,25 +26,50 @@ export interface Estimate {
   readonly ci95: readonly [number, number];
 }
 
+/** Moments per block of the kernels (see bootstrap-kernel.ts). */
+const BLOCK = 4;
+/** Replicates per kernel run. */
+const GROUP = 4;
+
+/** Row 0's position of distinct moment d in a moment table whose blocks hold `stride` rows. */
+function place(d: number, stride: number): number {
+  return ((d / BLOCK) | 0) * stride * BLOCK + (d % BLOCK);
+}
+
+export interface BootstrapOptions {
+  /** Which implementation of the inner loops (the same numbers either way); default WebAssembly where it runs. */
+  readonly kernel?: BootstrapKernelKind;
+}
+
 export class BootstrapAccumulator {
+  /** Where each estimator's moments start in the full layout (every estimator's moments, in order). */
   private readonly offsets: Int32Array;
   private readonly width: number;
+  /** The distinct moments (estimators that share a moment name share one), padded to a multiple of BLOCK. */
+  private readonly distinct: number;
+  private readonly padded: number;
+  /** Distinct moment of each full-layout moment. */
+  private readonly slot: Int32Array;
+  /** Sums of the distinct moments: the point sums, and per replicate b at repSums[b * padded ..]. */
   private readonly sums: Float64Array;
   private n = 0;
   private readonly repSums: Float64Array;
   private readonly repN: Float64Array;
-  /** The current batch's moments, column-major (width x capacity). */
-  private columns = new Float64Array(0);
-  /** One replicate's Poisson counts for the current batch. */
-  private counts = new Float64Array(0);
-  /** One row's moments. */
+  /** One row's moments, for estimators without `columnMoments`. */
   private readonly row: Float64Array;
+  /** Position in the moment table of each estimator's moments (row 0), for the table's current stride. */
+  private readonly at: Int32Array[];
+  private stride = -1;
+  /** The moment table when there are no replicates (no kernel). */
+  private table = new Float64Array(0);
   private readonly rng: Rng;
+  private readonly kernel: BootstrapKernelKind;
 
   constructor(
     readonly estimators: readonly Estimator[],
     readonly replicates: number = DEFAULT_BOOTSTRAP_REPLICATES,
     seed: number = 1,
+    options: BootstrapOptions = {},
   ) {
     if (!Number.isInteger(replicates) || replicates < 0) throw new InvalidConfigError('bootstrap', `must be an integer >= 0, got ${replicates}`);
     this.offsets = new Int32Array(estimators.length);
@@ -53,11 +79,39 @@ export class BootstrapAccumulator {
       w += e.moments;
     });
     this.width = w;
-    this.sums = new Float64Array(w);
-    this.repSums = new Float64Array(replicates * w);
+    this.slot = new Int32Array(w);
+    let distinct = 0;
+    const byName = new Map<string, number>();
+    estimators.forEach((e, j) => {
+      for (let m = 0; m < e.moments; m++) {
+        const full = this.offsets[j]! + m;
+        const name = e.momentNames?.[m];
+        let d = name === undefined ? undefined : byName.get(name);
+        if (d === undefined) {
+          d = distinct++;
+          if (name !== undefined) byName.set(name, d);
+        }
+        this.slot[full] = d;
+      }
+    });
+    this.distinct = distinct;
+    this.at = estimators.map((e) => new Int32Array(e.moments));
+    this.padded = Math.ceil(this.distinct / BLOCK) * BLOCK;
+    this.sums = new Float64Array(this.distinct);
+    this.repSums = new Float64Array(replicates * this.padded);
     this.repN = new Float64Array(replicates);
     this.row = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
+    this.kernel = options.kernel ?? defaultKernelKind();
+  }
+
+  /** Where each estimator's moments go in the moment table of the current stride (see `add`). */
+  private place(stride: number): void {
+    this.stride = stride;
+    this.estimators.forEach((e, j) => {
+      const at = this.at[j]!;
+      for (let m = 0; m < e.moments; m++) at[m] = place(this.slot[this.offsets[j]! + m]!, stride);
+    });
   }
 
   /** Rows accumulated. */
@@ -68,53 +122,60 @@ export class BootstrapAccumulator {
   /** Add rows [0, batch.size) of a derived batch. */
   add(batch: RowBatch): void {
     const est = this.estimators;
-    const width = this.width;
     const size = batch.size;
-    const cap = batch.capacity;
-    if (this.columns.length < cap * width) {
-      this.columns = new Float64Array(cap * width);
-      this.counts = new Float64Array(cap);
+    const padded = this.padded;
+    const blocks = padded / BLOCK;
+    const kernel = this.replicates > 0 ? bootstrapKernel(this.kernel, batch.capacity, blocks) : null;
+    // the rows' distinct moments once, into the kernel's batch (block t, row i, lane m at
+    // (t * stride + i) * BLOCK + m) or, for point estimates alone, into a table of the same layout
+    let x: Float64Array;
+    let stride: number;
+    if (kernel) {
+      x = kernel.x;
+      stride = kernel.capacity;
+    } else {
+      if (this.table.length < batch.capacity * padded) this.table = new Float64Array(batch.capacity * padded);
+      x = this.table;
+      stride = batch.capacity;
     }
-    const cols = this.columns;
+    if (stride !== this.stride) this.place(stride);
     const row = this.row;
-    const sums = this.sums;
-    // the rows' moments once, column-major: moment m of row i at cols[m * cap + i]
-    for (let i = 0; i < size; i++) {
-      for (let j = 0; j < est.length; j++) est[j]!.rowMoments(batch, i, row, this.offsets[j]!);
-      for (let m = 0; m < width; m++) {
-        const x = row[m]!;
-        cols[m * cap + i] = x;
-        sums[m] = sums[m]! + x;
+    for (let j = 0; j < est.length; j++) {
+      const e = est[j]!;
+      const at = this.at[j]!;
+      if (e.columnMoments) {
+        e.columnMoments(batch, size, x, at, BLOCK);
+        continue;
+      }
+      for (let i = 0; i < size; i++) {
+        e.rowMoments(batch, i, row, 0);
+        for (let m = 0; m < e.moments; m++) x[at[m]! + i * BLOCK] = row[m]!;
       }
     }
-    // then each replicate: its Poisson counts (two 16-bit draws per 32-bit output), one dot product per moment
-    const repSums = this.repSums;
-    const rng = this.rng;
-    const table = POISSON16;
-    const k = this.counts;
-    for (let b = 0; b < this.replicates; b++) {
-      let count = 0;
-      for (let i = 0; i < size; i += 2) {
-        const bits = rng.nextU32();
-        const k0 = table[bits & 0xffff]!;
-        k[i] = k0;
-        count += k0;
-        if (i + 1 < size) {
-          const k1 = table[bits >>> 16]!;
-          k[i + 1] = k1;
-          count += k1;
-        }
-      }
-      this.repN[b] = this.repN[b]! + count;
-      const base = b * width;
-      for (let m = 0; m < width; m++) {
-        const o = m * cap;
-        let acc = 0;
-        for (let i = 0; i < size; i++) acc += k[i]! * cols[o + i]!;
-        repSums[base + m] = repSums[base + m]! + acc;
-      }
+    // their point sums, each over the rows in order
+    const sums = this.sums;
+    for (let d = 0; d < this.distinct; d++) {
+      let sum = sums[d]!;
+      for (let i = 0, q = place(d, stride); i < size; i++, q += BLOCK) sum += x[q]!;
+      sums[d] = sum;
     }
     this.n += size;
+    if (!kernel) return;
+    // then the replicates four at a time: the kernel's counts (replicate after replicate in the generator's
+    // stream, two 16-bit counts per 32-bit output) and count-weighted sums of every moment
+    const repSums = this.repSums;
+    const repN = this.repN;
+    const part = kernel.part;
+    const nsum = kernel.nsum;
+    for (let b = 0; b < this.replicates; b += GROUP) {
+      const reps = Math.min(GROUP, this.replicates - b);
+      kernel.run(this.rng, size, reps, blocks);
+      for (let r = 0; r < reps; r++) {
+        repN[b + r] = repN[b + r]! + nsum[r]!;
+        const base = (b + r) * padded;
+        for (let m = 0; m < padded; m++) repSums[base + m] = repSums[base + m]! + part[m * GROUP + r]!;
+      }
+    }
   }
 
   /** Point estimates and percentile intervals, keyed by estimator name. */
@@ -127,12 +188,21 @@ export class BootstrapAccumulator {
     const out: Record<string, Estimate> = {};
     const stdErrors: Record<string, number> = {};
     const values = new Float64Array(this.replicates);
+    // the distinct sums back in the full layout each estimator reads
+    const w = this.width;
+    const sums = new Float64Array(w);
+    const repSums = new Float64Array(this.replicates * w);
+    for (let m = 0; m < w; m++) {
+      const d = this.slot[m]!;
+      sums[m] = this.sums[d]!;
+      for (let b = 0; b < this.replicates; b++) repSums[b * w + m] = this.repSums[b * this.padded + d]!;
+    }
     this.estimators.forEach((e, j) => {
       const o = this.offsets[j]!;
-      const value = e.value(this.sums, o, this.n);
+      const value = e.value(sums, o, this.n);
       let m = 0;
       for (let b = 0; b < this.replicates; b++) {
-        const v = e.value(this.repSums, b * this.width + o, this.repN[b]!);
+        const v = e.value(repSums, b * w + o, this.repN[b]!);
         if (Number.isFinite(v)) values[m++] = v;
       }
       const sorted = values.subarray(0, m).sort();

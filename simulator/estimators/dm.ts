@@ -5,9 +5,14 @@ export const dm: Estimator = {
   name: 'dm',
   description: 'direct method: mean of the reward model under the target',
   moments: 1,
+  momentNames: ['qTarget'],
   usesRewardModel: true,
   rowMoments(b, i, out, o) {
     out[o] = b.qTarget[i]!;
+  },
+  columnMoments(b, size, out, at, stride) {
+    const qt = b.qTarget;
+    for (let i = 0, q = at[0]!; i < size; i++, q += stride) out[q] = qt[i]!;
   },
   value(s, o, n) {
     return n > 0 ? s[o]! / n : Number.NaN;

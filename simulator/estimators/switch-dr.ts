@@ -14,10 +14,18 @@ export function switchDr(tau: number = DEFAULT_SWITCH_TAU): Estimator {
     name: 'switch_dr',
     description: `switch-DR: DR where w <= ${tau}, DM above`,
     moments: 1,
+    momentNames: [`qTarget+(w<=${tau})*w*(r-qLogged)`],
     usesRewardModel: true,
     rowMoments(b, i, out, o) {
       const w = b.weight[i]!;
       out[o] = b.qTarget[i]! + (w <= tau ? w * (b.reward[i]! - b.qLogged[i]!) : 0);
+    },
+    columnMoments(b, size, out, at, stride) {
+      const qt = b.qTarget, weight = b.weight, r = b.reward, ql = b.qLogged;
+      for (let i = 0, q = at[0]!; i < size; i++, q += stride) {
+        const w = weight[i]!;
+        out[q] = qt[i]! + (w <= tau ? w * (r[i]! - ql[i]!) : 0);
+      }
     },
     value(s, o, n) {
       return n > 0 ? s[o]! / n : Number.NaN;

@@ -86,6 +86,11 @@ export interface Bus {
    * same string the store keeps, so a decision is not held once more as bytes).
    */
   publish(subject: string, data: Uint8Array | string, options?: PublishOptions): Promise<number>;
+  /**
+   * `publish` answered at once, for a bus that never waits (the embedded one): the decision log then needs
+   * no promise per message. Throws where `publish` rejects. Absent on buses that do I/O.
+   */
+  publishNow?(subject: string, data: Uint8Array | string, options?: PublishOptions): number;
   consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle>;
   /** Delete a stream (tests clean up after themselves). */
   deleteStream(stream: string): Promise<void>;

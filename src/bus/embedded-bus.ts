@@ -4,6 +4,7 @@
  * redelivery of what is not acknowledged within ackWait. Used when NATS_URL is unset, and in tests.
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
+import { ExpiringMap } from '../store/expiring-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 
 const encoder = new TextEncoder();
@@ -25,7 +26,8 @@ interface Stream {
   /** Sequence of messages[0]. */
   firstSeq: number;
   lastSeq: number;
-  readonly msgIds: Map<string, { seq: number; at: number }>;
+  /** Published msgIds within the duplicate window (expiring `duplicateWindowMs` after their publish). */
+  readonly msgIds: ExpiringMap<{ readonly seq: number; readonly expiresAt: number }>;
   readonly waiters: Set<() => void>;
 }
 
@@ -78,7 +80,7 @@ export class EmbeddedBus implements Bus {
       messages: [],
       firstSeq: 1,
       lastSeq: 0,
-      msgIds: new Map(),
+      msgIds: new ExpiringMap(Number.POSITIVE_INFINITY),
       waiters: new Set(),
     });
     return spec.name;
@@ -94,6 +96,11 @@ export class EmbeddedBus implements Bus {
   }
 
   async publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
+    return this.publishNow(subject, data, options);
+  }
+
+  /** `publish` without a promise (nothing here waits). */
+  publishNow(subject: string, data: Uint8Array | string, options: PublishOptions = {}): number {
     if (this.closed) throw new DependencyUnavailableError('bus', 'embedded bus is closed');
     let target: Stream | undefined;
     for (const s of this.streams.values()) if (s.subjects.has(subject)) target = s;
@@ -101,13 +108,14 @@ export class EmbeddedBus implements Bus {
     const now = this.now();
     if (options.msgId !== undefined) {
       const seen = target.msgIds.get(options.msgId);
-      if (seen && now - seen.at < target.duplicateWindowMs) return seen.seq;
+      if (seen && now < seen.expiresAt) return seen.seq;
     }
     const seq = ++target.lastSeq;
     target.messages.push({ seq, subject, data: typeof data === 'string' ? data : data.slice(), timestampMs: now });
     if (options.msgId !== undefined) {
-      target.msgIds.delete(options.msgId);
-      target.msgIds.set(options.msgId, { seq, at: now });
+      // a reused id moves to the back; expired ids go from the front a few per publish (in publish order)
+      const expiresAt = now + target.duplicateWindowMs;
+      target.msgIds.set(options.msgId, { seq, expiresAt }, now, expiresAt);
     }
     this.expire(target, now);
     for (const w of target.waiters) w();
@@ -158,14 +166,6 @@ export class EmbeddedBus implements Bus {
       while (s.messages.length > 0 && now - s.messages[0]!.timestampMs > s.maxAgeMs) {
         s.messages.shift();
         s.firstSeq++;
-      }
-    }
-    if (s.msgIds.size > 10_000) {
-      // insertion order is publish order (publish re-inserts a reused id at the end), so the expired ids
-      // are a prefix: stop at the first live one (a full scan per publish was quadratic under load)
-      for (const [id, v] of s.msgIds) {
-        if (now - v.at < s.duplicateWindowMs) break;
-        s.msgIds.delete(id);
       }
     }
   }

@@ -13,6 +13,10 @@ const ID = /^([dr])-([0-9a-z]{1,11})-[0-9a-f]+-[0-9a-z]+$/;
 export class DecisionIds {
   private counter = 0;
   private readonly tag: string;
+  /** The id's head (`d-<ms>-<tag>-`) of the last call: ids within one millisecond share it. */
+  private headMs = Number.NaN;
+  private headKind: DecisionKind = 'route';
+  private head = '';
 
   constructor(tag: string = randomBytes(5).toString('hex')) {
     this.tag = tag;
@@ -20,7 +24,12 @@ export class DecisionIds {
 
   next(atMs: number, kind: DecisionKind = 'route'): string {
     this.counter = (this.counter + 1) % 0x7fffffff;
-    return `${PREFIX[kind]}-${atMs.toString(36)}-${this.tag}-${this.counter.toString(36)}`;
+    if (atMs !== this.headMs || kind !== this.headKind) {
+      this.head = `${PREFIX[kind]}-${atMs.toString(36)}-${this.tag}-`;
+      this.headMs = atMs;
+      this.headKind = kind;
+    }
+    return this.head + this.counter.toString(36);
   }
 }
 

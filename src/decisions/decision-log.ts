@@ -47,13 +47,18 @@ export class DecisionLog {
 
   constructor(private readonly options: DecisionLogOptions) {
     const { bus, metrics } = options;
-    const pending = metrics.bufferPending.labels({ buffer: 'decision-log' });
+    const pending = metrics.pendingCells.cell({ buffer: 'decision-log' });
     this.outbox = new Outbox<Pending>({
       name: 'decision-log',
       capacity: options.capacity ?? 50_000,
       batchSize: 256,
       flush: async (batch) => {
         if (!this.enabled) throw new Error('decision log streams not ready');
+        if (bus.publishNow) {
+          // the embedded bus: no promise per message (a failure still fails the batch, retried as a whole)
+          for (const p of batch) bus.publishNow(p.subject, p.data, { msgId: p.msgId });
+          return;
+        }
         await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),

@@ -7,7 +7,6 @@ import { ValidationError } from '../../policies/errors.ts';
 import type { Context, PaymentContext } from '../../policies/core/context.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
-import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PolicyState } from '../learning/policy-state.ts';
 import type { DecisionWrite, Store } from '../store/store.ts';
@@ -69,12 +68,15 @@ export class DecisionService {
   private readonly buffer = new DecisionBuffer();
   private readonly writes: Outbox<DecisionWrite>;
   /** Labelled series resolved once, not per decision (prom-client hashes the labels on every call). */
-  private readonly routeDuration: Histogram.Internal<'kind'>;
-  private readonly decisionCounters = new Map<string, Counter.Internal>();
+  private readonly routeDuration: { observe(seconds: number): void };
+  private readonly decisionCounters = new Map<string, { inc(): void }>();
+  /** `at` of the last decision: decisions within one millisecond share it. */
+  private isoMs = Number.NaN;
+  private iso = '';
 
   constructor(private readonly deps: DecisionServiceDeps) {
     const { metrics, store } = deps;
-    const pending = metrics.bufferPending.labels({ buffer: 'store' });
+    const pending = metrics.pendingCells.cell({ buffer: 'store' });
     this.routeDuration = metrics.decisionDuration.labels({ kind: 'route' });
     this.writes = new Outbox<DecisionWrite>({
       name: 'store',
@@ -137,7 +139,7 @@ export class DecisionService {
       type: 'decision',
       decisionId,
       kind,
-      at: new Date(now).toISOString(),
+      at: this.isoOf(now),
       policy: policy.name,
       policyVersion: policy.version,
       seed: this.deps.seed,
@@ -154,6 +156,14 @@ export class DecisionService {
     return kept instanceof Promise ? kept.then((winner) => this.decided(kind, record, winner)) : this.decided(kind, record, kept);
   }
 
+  private isoOf(now: number): string {
+    if (now !== this.isoMs) {
+      this.iso = new Date(now).toISOString();
+      this.isoMs = now;
+    }
+    return this.iso;
+  }
+
   private decided(kind: DecisionKind, record: DecisionRecord, winner: DecisionRecord): DecisionRecord {
     if (winner !== record) {
       this.deps.metrics.idempotentReplays.inc({ source: 'store' });
@@ -167,8 +177,12 @@ export class DecisionService {
     const key = `${kind}\u0000${policy}\u0000${route}`;
     let counter = this.decisionCounters.get(key);
     if (counter === undefined) {
-      if (this.decisionCounters.size >= 4096) this.decisionCounters.clear(); // routes are caller-chosen strings: stay bounded
-      counter = this.deps.metrics.decisions.labels({ kind, policy, route });
+      if (this.decisionCounters.size >= 4096) {
+        // routes are caller-chosen strings: stay bounded
+        this.decisionCounters.clear();
+        this.deps.metrics.decisionCells.clear(this.deps.metrics.decisions);
+      }
+      counter = this.deps.metrics.decisionCells.cell({ kind, policy, route });
       this.decisionCounters.set(key, counter);
     }
     counter.inc();

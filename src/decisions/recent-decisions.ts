@@ -3,7 +3,7 @@
  * decisionId, with a TTL: a repeated transactionId and the outcome join need no store round trip in the
  * common case. `persisted` marks records the shared store is known to hold: the outcome applier may use
  * only those from memory, so every replica joins an outcome to the same answer. Insertion-ordered Maps
- * give O(1) eviction of the oldest.
+ * with a queue of the insertion order beside them give O(1) eviction of the oldest (`ExpiringMap`).
  *
  * A record added with its JSON (the decision service has it: the store's value and the log's line) is kept
  * as that JSON only (as UTF-8 bytes: the same bytes the in-memory store and the decision log hold), and
@@ -11,7 +11,7 @@
  * one small buffer object, its bytes outside the JS heap, instead of a graph of objects or a 1 KB string,
  * so the young generation has far less to copy while decisions live their TTL.
  */
-import { expireFront } from '../store/expire-front.ts';
+import { ExpiringMap } from '../store/expiring-map.ts';
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 interface Entry {
@@ -24,14 +24,17 @@ interface Entry {
 }
 
 export class RecentDecisions {
-  private readonly byTransaction = new Map<string, Entry>();
-  private readonly byId = new Map<string, Entry>();
+  private readonly byTransaction: ExpiringMap<Entry>;
+  private readonly byId: ExpiringMap<Entry>;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.byTransaction = new ExpiringMap(capacity);
+    this.byId = new ExpiringMap(capacity);
+  }
 
   /**
    * `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's.
@@ -39,14 +42,10 @@ export class RecentDecisions {
    */
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
     const entry: Entry = { record: json === undefined ? record : undefined, json, expiresAt: decidedAtMs + ttlMs, persisted: false };
-    this.byTransaction.delete(transactionKey);
-    this.byTransaction.set(transactionKey, entry);
-    this.byId.set(record.decisionId, entry);
-    this.evict(this.byTransaction);
-    this.evict(this.byId);
-    // memory follows the TTL: expired entries go from the oldest end; a retry's longer-lived one moves back
-    expireFront(this.byTransaction, decidedAtMs, decidedAtMs + this.ttlMs);
-    expireFront(this.byId, decidedAtMs, decidedAtMs + this.ttlMs);
+    // bounded by the capacity, and memory follows the TTL: expired entries go from the oldest end; a
+    // retry's longer-lived one moves back
+    this.byTransaction.set(transactionKey, entry, decidedAtMs, decidedAtMs + this.ttlMs);
+    this.byId.set(record.decisionId, entry, decidedAtMs, decidedAtMs + this.ttlMs);
   }
 
   /** Entries held (live or not yet dropped), by decisionId. */
@@ -82,15 +81,7 @@ export class RecentDecisions {
     return e?.persisted ? recordOf(e) : undefined;
   }
 
-  private evict(map: Map<string, Entry>): void {
-    while (map.size > this.capacity) {
-      const first = map.keys().next();
-      if (first.done) break;
-      map.delete(first.value);
-    }
-  }
-
-  private live(map: Map<string, Entry>, key: string): Entry | undefined {
+  private live(map: ExpiringMap<Entry>, key: string): Entry | undefined {
     const e = map.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= this.now()) {

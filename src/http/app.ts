@@ -12,7 +12,7 @@ import type { DecisionKind, RouteAnswer } from '../decisions/decision-record.ts'
 import type { Metrics } from '../metrics/metrics.ts';
 import { retryRoutes, type RetryDecider } from '../retry/http.ts';
 import { installErrorHandlers } from './errors.ts';
-import { ErrorsOnlyLogController } from './request-logging.ts';
+import { ErrorsOnlyLogController, lazyChildLogger } from './request-logging.ts';
 import {
   DeadLetters,
   ErrorBody,
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const base: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     logController: new ErrorsOnlyLogController(), // no info line per request on the hot path; errors still logged
+    childLoggerFactory: lazyChildLogger, // a request's child logger is made only when the request logs
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -2,8 +2,9 @@
  * The router's Prometheus series (prom-client), on a registry of its own so tests and several routers in
  * one process never share counters. The contract's series first, then operational extras.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApprovalWindow } from './approval-window.ts';
+import { CounterCells, GaugeCells, HotHistogram } from './hot-series.ts';
 
 export type RejectReason = 'unknown_decision' | 'expired_decision' | 'malformed';
 export type Dependency = 'bus' | 'store';
@@ -11,7 +12,9 @@ export type Dependency = 'bus' | 'store';
 export interface Metrics {
   readonly registry: Registry;
   readonly decisions: Counter<'kind' | 'policy' | 'route'>;
-  readonly decisionDuration: Histogram<'kind'>;
+  /** `decisions` series for the hot path (added to the counter when it is read). */
+  readonly decisionCells: CounterCells<'kind' | 'policy' | 'route'>;
+  readonly decisionDuration: HotHistogram<'kind'>;
   readonly outcomesApplied: Counter<'kind'>;
   readonly outcomesDuplicate: Counter;
   readonly outcomesRejected: Counter<'reason'>;
@@ -22,6 +25,8 @@ export interface Metrics {
   readonly degraded: Counter<'dependency' | 'operation'>;
   readonly bufferDropped: Counter<'buffer'>;
   readonly bufferPending: Gauge<'buffer'>;
+  /** `bufferPending` series for the hot path (set on the gauge when it is read). */
+  readonly pendingCells: GaugeCells<'buffer'>;
   readonly outcomeSeq: Gauge;
   readonly snapshots: Counter<'result'>;
   readonly policyObservations: Gauge<'kind' | 'policy'>;
@@ -32,6 +37,8 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
+  const decisionCells = new CounterCells<'kind' | 'policy' | 'route'>();
+  const pendingCells = new GaugeCells<'buffer'>();
   new Gauge({
     name: 'router_approval_rate',
     help: 'Approval rate per route over its most recent applied outcomes (sliding window).',
@@ -44,8 +51,17 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
   });
   return {
     registry,
-    decisions: new Counter({ name: 'router_decisions_total', help: 'Decisions answered, by kind, policy and chosen route.', labelNames: ['kind', 'policy', 'route'], registers: r }),
-    decisionDuration: new Histogram({
+    decisions: new Counter({
+      name: 'router_decisions_total',
+      help: 'Decisions answered, by kind, policy and chosen route.',
+      labelNames: ['kind', 'policy', 'route'],
+      registers: r,
+      collect() {
+        decisionCells.flush(this);
+      },
+    }),
+    decisionCells,
+    decisionDuration: new HotHistogram({
       name: 'router_decision_duration_seconds',
       help: "The router's own time per decision (validation done, until the answer is ready).",
       labelNames: ['kind'],
@@ -72,7 +88,16 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       registers: r,
     }),
     bufferDropped: new Counter({ name: 'router_buffer_dropped_total', help: 'Items dropped because a bounded write-behind buffer was full.', labelNames: ['buffer'], registers: r }),
-    bufferPending: new Gauge({ name: 'router_buffer_pending', help: 'Items waiting in a write-behind buffer.', labelNames: ['buffer'], registers: r }),
+    bufferPending: new Gauge({
+      name: 'router_buffer_pending',
+      help: 'Items waiting in a write-behind buffer.',
+      labelNames: ['buffer'],
+      registers: r,
+      collect() {
+        pendingCells.flush(this);
+      },
+    }),
+    pendingCells,
     outcomeSeq: new Gauge({ name: 'router_outcome_stream_sequence', help: 'Last outcome stream sequence included in the policy state.', registers: r }),
     snapshots: new Counter({ name: 'router_snapshots_total', help: 'Policy snapshot writes, by result (written, skipped, failed).', labelNames: ['result'], registers: r }),
     policyObservations: new Gauge({ name: 'router_policy_observations', help: 'Distinct outcomes the policy state has learned from, by decision kind (route, retry) and policy.', labelNames: ['kind', 'policy'], registers: r }),

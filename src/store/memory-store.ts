@@ -1,7 +1,7 @@
 /** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
-import { expireFront } from './expire-front.ts';
+import { ExpiringMap } from './expiring-map.ts';
 
 interface Expiring {
   /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
@@ -9,7 +9,16 @@ interface Expiring {
   readonly expiresAt: number;
 }
 
+/** A decision record: one object under both its keys (the decisionId, and the transaction it claimed). */
+interface DecisionEntry extends Expiring {
+  readonly decisionId: string;
+}
+
 const decoder = new TextDecoder();
+
+function textOf(e: Expiring): string {
+  return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
+}
 
 export interface MemoryStoreOptions {
   readonly now?: () => number;
@@ -19,18 +28,20 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly decisions = new Map<string, Expiring>();
-  private readonly transactions = new Map<string, Expiring>();
+  private readonly decisions: ExpiringMap<DecisionEntry>;
+  /** transactionKey -> the entry of the decision that claimed it (its `decisionId`; the record is read from `decisions`). */
+  private readonly transactions: ExpiringMap<DecisionEntry>;
   private readonly snapshots = new Map<string, SnapshotEntry>();
   private readonly dead = new Map<number, string>();
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
   private readonly now: () => number;
-  private readonly maxDecisions: number;
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.maxDecisions = options.maxDecisions ?? 1_000_000;
+    const maxDecisions = options.maxDecisions ?? 1_000_000;
+    this.decisions = new ExpiringMap(maxDecisions);
+    this.transactions = new ExpiringMap(maxDecisions);
   }
 
   /** Decision records held (live or not yet dropped). */
@@ -50,36 +61,15 @@ export class MemoryStore implements Store {
     this.listeners.push(listener);
   }
 
-  private live(map: Map<string, Expiring>, key: string): string | null {
+  /** The live entry under `key` (an expired one is dropped). */
+  private live(map: ExpiringMap<DecisionEntry>, key: string, now: number): DecisionEntry | undefined {
     const e = map.get(key);
-    if (!e) return null;
-    if (e.expiresAt <= this.now()) {
+    if (!e) return undefined;
+    if (e.expiresAt <= now) {
       map.delete(key);
-      return null;
+      return undefined;
     }
-    return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
-  }
-
-  private has(map: Map<string, Expiring>, key: string): boolean {
-    const e = map.get(key);
-    if (!e) return false;
-    if (e.expiresAt <= this.now()) {
-      map.delete(key);
-      return false;
-    }
-    return true;
-  }
-
-  /** `now`: the write's time; `horizon`: when the key just written expires. */
-  private bound(map: Map<string, Expiring>, now: number, horizon: number): void {
-    while (map.size > this.maxDecisions) {
-      const first = map.keys().next();
-      if (first.done) break;
-      map.delete(first.value);
-    }
-    // expired keys go from the oldest end as new ones come; a key that outlives the one just written (a
-    // retry's record, kept longer) moves to the back instead of holding up the keys behind it
-    expireFront(map, now, horizon);
+    return e;
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
@@ -88,29 +78,32 @@ export class MemoryStore implements Store {
 
   /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
   claimDecisionNow(w: DecisionWrite): string | null {
-    const existingId = this.live(this.transactions, w.transactionKey);
-    if (existingId !== null) {
-      const rec = this.live(this.decisions, existingId);
-      if (rec !== null) return rec;
+    const now = this.now();
+    const claimed = this.live(this.transactions, w.transactionKey, now);
+    if (claimed !== undefined) {
+      const rec = this.live(this.decisions, claimed.decisionId, now);
+      if (rec !== undefined) return textOf(rec);
     }
-    this.write(w);
+    this.write(w, now);
     return null;
   }
 
-  private write(w: DecisionWrite): void {
-    const expiresAt = this.now() + w.ttlMs;
-    if (!this.has(this.transactions, w.transactionKey)) this.transactions.set(w.transactionKey, { value: w.decisionId, expiresAt });
-    if (!this.has(this.decisions, w.decisionId)) this.decisions.set(w.decisionId, { value: w.recordBytes ?? w.recordJson, expiresAt });
-    this.bound(this.transactions, expiresAt - w.ttlMs, expiresAt);
-    this.bound(this.decisions, expiresAt - w.ttlMs, expiresAt);
+  private write(w: DecisionWrite, now: number): void {
+    const expiresAt = now + w.ttlMs;
+    const entry: DecisionEntry = { value: w.recordBytes ?? w.recordJson, expiresAt, decisionId: w.decisionId };
+    // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
+    // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
+    if (this.live(this.transactions, w.transactionKey, now) === undefined) this.transactions.set(w.transactionKey, entry, now, expiresAt);
+    if (this.live(this.decisions, w.decisionId, now) === undefined) this.decisions.set(w.decisionId, entry, now, expiresAt);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
-    for (const w of writes) this.write(w);
+    for (const w of writes) this.write(w, this.now());
   }
 
   async getDecision(decisionId: string): Promise<string | null> {
-    return this.live(this.decisions, decisionId);
+    const e = this.live(this.decisions, decisionId, this.now());
+    return e === undefined ? null : textOf(e);
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {

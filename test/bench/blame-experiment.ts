@@ -13,15 +13,20 @@
  * routes is in issuer codes). Scenario "mixed" sits between: routes differ in both, and the best route has the
  * fewest issuer declines but not the fewest technical failures.
  *
+ * A last column ("tested") tries to learn the assumption instead of making it: each issuer-coded decline weighs
+ * min(1, (z / 3)^2), z the two-proportion statistic of the chosen route's issuer-decline rate (among outcomes
+ * the route passed to the issuer) against the other routes'. It is what docs/policies-thompson.md reports as
+ * the rejected "learned blame" prototype.
+ *
  * Run: npx tsx test/bench/blame-experiment.ts [--events N] [--seeds K]   (progress on stderr, table on stdout)
  */
 import { pathToFileURL } from 'node:url';
 import { createThompsonPolicy } from '../../policies/thompson/index.ts';
-import { blameWeight, type BlameOptions } from '../../policies/reward/blame.ts';
+import { blameWeight, classifyResponseCode, type BlameOptions } from '../../policies/reward/blame.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 
-const ISSUER_CODES = ['51', '54', '14', '41', '43', '57', '61', '62', '65', '55'];
+const ISSUER_CODES = ['51', '54', '14', '41', '43', '61', '55'];
 const ROUTE_CODES = ['91', '96', '68', '92'];
 const ROUTES = ['acq-a', 'acq-b', 'acq-c', 'acq-d'];
 
@@ -45,8 +50,40 @@ function approvalRate(w: World, k: number): number {
   return (1 - w.issuer[k]!) * (1 - w.technical[k]!) * (1 - w.ambiguous[k]!);
 }
 
-/** Regret of Thompson sampling over `events` payments in `world` with blame options `blame`. */
-export function regret(world: World, blame: BlameOptions, events: number, seed: number): number {
+/** The "tested" weighting: issuer-decline counts per route, and the weight of the next issuer-coded decline. */
+class IssuerDeclineTest {
+  private readonly passed = new Float64Array(ROUTES.length);
+  private readonly declined = new Float64Array(ROUTES.length);
+
+  weight(k: number): number {
+    let n = 0;
+    let d = 0;
+    for (let j = 0; j < ROUTES.length; j++) {
+      n += this.passed[j]!;
+      d += this.declined[j]!;
+    }
+    const n1 = this.passed[k]!;
+    const n2 = n - n1;
+    if (n1 === 0 || n2 === 0) return 0;
+    const p = d / n;
+    const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+    const z = se > 0 ? (this.declined[k]! / n1 - (d - this.declined[k]!) / n2) / se : 0;
+    return Math.min(1, (z / 3) ** 2);
+  }
+
+  observe(k: number, code: string): void {
+    const cls = code === '00' ? 'approved' : classifyResponseCode(code);
+    if (cls !== 'approved' && cls !== 'issuer') return;
+    this.passed[k]!++;
+    if (cls === 'issuer') this.declined[k]!++;
+  }
+}
+
+/**
+ * Regret of Thompson sampling over `events` payments in `world` with blame options `blame` (or, with
+ * `blame` = 'tested', the issuer-decline test's weights).
+ */
+export function regret(world: World, blame: BlameOptions | 'tested', events: number, seed: number): number {
   const policy = createThompsonPolicy({ segments: [], discount: 1 });
   const out = new DecisionBuffer();
   const rng = new Rng();
@@ -54,6 +91,7 @@ export function regret(world: World, blame: BlameOptions, events: number, seed: 
   const rates = ROUTES.map((_, k) => approvalRate(world, k));
   const best = Math.max(...rates);
   const ctx = {};
+  const test = blame === 'tested' ? new IssuerDeclineTest() : undefined;
   let total = 0;
   for (let t = 0; t < events; t++) {
     rng.reseed(seed, `tx-${t}`);
@@ -65,20 +103,26 @@ export function regret(world: World, blame: BlameOptions, events: number, seed: 
     else if (nature.next() < world.technical[k]!) code = ROUTE_CODES[nature.int(ROUTE_CODES.length)]!;
     else if (nature.next() < world.ambiguous[k]!) code = '05';
     const approved = code === '00';
-    policy.update(ctx, ROUTES[k]!, approved ? 1 : 0, blameWeight(code, approved, blame));
+    let weight: number;
+    if (test === undefined) weight = blameWeight(code, approved, blame as BlameOptions);
+    else {
+      weight = !approved && classifyResponseCode(code) === 'issuer' ? test.weight(k) : blameWeight(code, approved);
+      test.observe(k, code);
+    }
+    policy.update(ctx, ROUTES[k]!, approved ? 1 : 0, weight);
   }
   return total;
 }
 
 export interface BlameResult {
   readonly world: string;
-  readonly issuerWeight: number;
+  readonly issuerWeight: number | 'tested';
   readonly meanRegret: number;
   readonly se: number;
   readonly perSeed: readonly number[];
 }
 
-export function runBlameExperiment(events: number, seeds: number, weights: readonly number[] = [1, 0.5, 0.25, 0], progress?: (done: number, total: number) => void): BlameResult[] {
+export function runBlameExperiment(events: number, seeds: number, weights: readonly (number | 'tested')[] = [1, 0.5, 0.25, 0, 'tested'], progress?: (done: number, total: number) => void): BlameResult[] {
   const results: BlameResult[] = [];
   const total = WORLDS.length * weights.length * seeds;
   let done = 0;
@@ -86,7 +130,7 @@ export function runBlameExperiment(events: number, seeds: number, weights: reado
     for (const issuerWeight of weights) {
       const perSeed: number[] = [];
       for (let s = 0; s < seeds; s++) {
-        perSeed.push(regret(world, { issuerWeight, ambiguousWeight: 1, unknownWeight: 1 }, events, 1000 + s));
+        perSeed.push(regret(world, issuerWeight === 'tested' ? 'tested' : { issuerWeight, ambiguousWeight: 1, unknownWeight: 1 }, events, 1000 + s));
         progress?.(++done, total);
       }
       const mean = perSeed.reduce((a, b) => a + b, 0) / seeds;

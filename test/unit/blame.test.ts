@@ -4,7 +4,10 @@ import { InvalidConfigError } from '../../policies/errors.ts';
 
 describe('blame', () => {
   it('classifies the documented codes', () => {
-    for (const c of ['51', '54', '14', '41', '43', '57', '61', '62', '65', '55']) expect(classifyResponseCode(c)).toBe('issuer');
+    for (const c of ['51', '54', '14', '41', '43', '61', '55']) expect(classifyResponseCode(c)).toBe('issuer');
+    // issuer codes that also depend on where the payment was acquired (cross-border blocks, region-restricted
+    // cards, SCA soft declines) count as ambiguous, not as the card's own state
+    for (const c of ['57', '62', '65', '1A', '1a']) expect(classifyResponseCode(c)).toBe('ambiguous');
     for (const c of ['91', '96', '92', '68']) expect(classifyResponseCode(c)).toBe('route');
     expect(classifyResponseCode('05')).toBe('ambiguous');
     expect(classifyResponseCode('00')).toBe('approved');

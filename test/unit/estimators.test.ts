@@ -9,6 +9,7 @@ import {
   dr,
   evaluateOffPolicy,
   ips,
+  onPolicyMean,
   quantile,
   sndr,
   snips,
@@ -87,6 +88,68 @@ describe('bootstrap', () => {
     };
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
+  });
+  it.each(['wasm', 'js'] as const)('keeps the intervals of a seed bit for bit (pinned from the one-dot-product-per-moment implementation; %s kernel)', (kernel) => {
+    // 101 replicates (the last one alone), batches of 300 and 301 rows (a count from half a random word)
+    const acc = new BootstrapAccumulator([...defaultEstimators(), onPolicyMean], 101, 7, { kernel });
+    const rng = new Rng(1, 'pinned');
+    acc.add(simulateBatch(rng, 300, UNIFORM3, 0.05));
+    acc.add(simulateBatch(rng, 301, UNIFORM3, 0.05));
+    const r = acc.detailedResult();
+    const got = Object.fromEntries(Object.entries(r.estimates).map(([k, e]) => [k, [...e.ci95, r.stdErrors[k]]]));
+    expect(got).toEqual({
+      ips: [0.6060126162773084, 0.7223203244686557, 0.030275057126292672],
+      snips: [0.5898668397366992, 0.6812584227212592, 0.02472616926337876],
+      dm: [0.6861735577354683, 0.6959227723368406, 0.0025537433396256013],
+      dr: [0.6001667821430207, 0.6910342331759798, 0.024996777756600124],
+      clipped_ips: [0.6060126162773084, 0.7223203244686557, 0.030275057126292672],
+      sndr: [0.6048468204055377, 0.6911448606189171, 0.023788450476336282],
+      switch_dr: [0.6001667821430207, 0.6910342331759798, 0.024996777756600124],
+      logged: [0.7169913103113735, 0.783252666064471, 0.01718221461630531],
+    });
+  });
+  it('gives the same numbers with the WebAssembly and the JavaScript kernel, batches of any capacity, accumulators interleaved', () => {
+    const all = [...defaultEstimators(), onPolicyMean, clippedIps(1.5)];
+    const sizes = [1, 2, 3, 17, 256, 4097, 64, 9000];
+    const accs = (['wasm', 'js'] as const).flatMap((kernel) => [
+      new BootstrapAccumulator(all, 13, 4, { kernel }),
+      new BootstrapAccumulator([ips, snips, dr], 6, 5, { kernel }),
+    ]);
+    const rng = new Rng(9, 'kernels');
+    for (const n of sizes) {
+      const b = simulateBatch(rng, n, UNIFORM3, 0.02);
+      for (const acc of accs) acc.add(b);
+    }
+    const [wasmAll, wasmFew, jsAll, jsFew] = accs.map((acc) => acc.detailedResult());
+    expect(wasmAll).toEqual(jsAll);
+    expect(wasmFew).toEqual(jsFew);
+    expect(Number.isFinite(wasmAll!.estimates['dr']!.ci95[0])).toBe(true);
+  });
+  it('gives each estimator the same numbers alone, together (shared moments), with its moments unnamed or row by row', () => {
+    const all = [...defaultEstimators(), onPolicyMean];
+    const run = (estimators: readonly Estimator[], replicates: number): ReturnType<BootstrapAccumulator['detailedResult']> => {
+      const acc = new BootstrapAccumulator(estimators, replicates, 11);
+      const rng = new Rng(2, 'shared');
+      for (const n of [257, 64, 1]) acc.add(simulateBatch(rng, n, UNIFORM3, 0.1));
+      return acc.detailedResult();
+    };
+    for (const replicates of [0, 1, 2, 7]) {
+      const together = run(all, replicates);
+      const unnamed = run(
+        all.map(({ momentNames: _names, ...e }) => e),
+        replicates,
+      );
+      expect(unnamed).toEqual(together);
+      const rowByRow = run(
+        all.map(({ columnMoments: _columns, ...e }) => e),
+        replicates,
+      );
+      expect(rowByRow).toEqual(together);
+      for (const e of all) {
+        const alone = run([e], replicates);
+        expect([e.name, alone.estimates[e.name], alone.stdErrors[e.name]]).toEqual([e.name, together.estimates[e.name], together.stdErrors[e.name]]);
+      }
+    }
   });
   it('quantile interpolates linearly', () => {
     expect(quantile(Float64Array.from([1, 2, 3, 4, 5]), 0.5)).toBe(3);

@@ -11,6 +11,29 @@ describe('Rng', () => {
     expect(Array.from({ length: 8 }, () => c.nextU32())).not.toEqual(xs);
   });
 
+  it('fillU32 draws the same sequence as nextU32 and leaves the same state', () => {
+    const a = new Rng(3, 'bulk');
+    const b = new Rng(3, 'bulk');
+    const out = new Uint32Array(1001);
+    b.fillU32(out, 1000);
+    expect(Array.from(out.subarray(0, 1000))).toEqual(Array.from({ length: 1000 }, () => a.nextU32()));
+    expect(out[1000]).toBe(0);
+    expect(b.getState()).toEqual(a.getState());
+    expect(b.next()).toBe(a.next());
+    expect(() => b.fillU32(out, 1002)).toThrow(RangeError);
+  });
+
+  it('saveWords and loadWords move the state through a Uint32Array unchanged', () => {
+    const a = new Rng(5, 'words');
+    a.next();
+    const words = new Uint32Array(6);
+    a.saveWords(words, 2);
+    const b = new Rng(1);
+    b.loadWords(words, 2);
+    expect(b.nextU32()).toBe(a.nextU32());
+    expect(() => b.loadWords(new Uint32Array(4))).toThrow(RangeError);
+  });
+
   it('reseed restores the same stream', () => {
     const a = new Rng(7, 'k');
     const first = [a.next(), a.normal(), a.beta(2, 3)];
