@@ -15,9 +15,9 @@ import {
   type JsMsg,
   type JetStreamManager,
   type NatsConnection,
-  type MsgHdrs,
 } from 'nats';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
+import { PipelinedPublisher } from './nats-publisher.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 
 export interface NatsBusOptions {
@@ -32,6 +32,7 @@ export class NatsBus implements Bus {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private jsm: JetStreamManager | undefined;
+  private publisher: PipelinedPublisher | undefined;
   private current: BusState = 'connecting';
   private readonly listeners: ((state: BusState, detail?: string) => void)[] = [];
   private connecting: Promise<void> | undefined;
@@ -64,6 +65,7 @@ export class NatsBus implements Bus {
     }
     this.nc = nc;
     this.js = nc.jetstream({ timeout: this.options.timeoutMs ?? 2000 });
+    this.publisher = new PipelinedPublisher(nc, this.options.timeoutMs ?? 2000);
     this.jsm = await nc.jetstreamManager({ timeout: this.options.timeoutMs ?? 2000 });
     this.set('connected');
     void (async () => {
@@ -133,17 +135,13 @@ export class NatsBus implements Bus {
     return info.state.last_seq;
   }
 
-  async publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
-    if (!this.js || this.current !== 'connected') throw new DependencyUnavailableError('nats', `not connected (${this.current})`);
-    const opts: { msgID?: string; timeout?: number; headers?: MsgHdrs } = {};
-    if (options.msgId !== undefined) opts.msgID = options.msgId;
-    if (options.timeoutMs !== undefined) opts.timeout = options.timeoutMs;
-    try {
-      const ack = await this.js.publish(subject, data, opts);
-      return ack.seq;
-    } catch (err) {
-      throw new DependencyUnavailableError('nats', `publish to ${subject} failed: ${String(err)}`, { cause: err });
-    }
+  /**
+   * Pipelined (`nats-publisher.ts`): the caller may have many publishes in flight (the decision log awaits
+   * a batch together); each resolves once the stream acknowledged it, as with `js.publish`.
+   */
+  publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
+    if (!this.publisher || this.current !== 'connected') return Promise.reject(new DependencyUnavailableError('nats', `not connected (${this.current})`));
+    return this.publisher.publish(subject, data, options.msgId, options.timeoutMs);
   }
 
   async consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle> {
@@ -199,6 +197,7 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     this.closing = true;
     const nc = this.nc;
+    const publisher = this.publisher;
     if (nc && !nc.isClosed()) {
       try {
         // drain flushes pending acks and publishes; while disconnected there is nothing to flush to
@@ -208,6 +207,7 @@ export class NatsBus implements Bus {
         await nc.close();
       }
     }
+    publisher?.close();
     this.set('closed');
   }
 }

@@ -9,15 +9,39 @@ import { DependencyUnavailableError } from '../../policies/errors.ts';
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 
-const CLAIM = `
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local rec = redis.call('GET', ARGV[4] .. existing)
-  if rec then return rec end
+/**
+ * Claim transactionIds for decisions, several in one call (the claims of one event-loop turn): for each,
+ * if the transaction has a live decision answer its record and write nothing, else store both keys.
+ * KEYS are (tx, decision) pairs, ARGV[1] the decision-key prefix, then (decisionId, record, ttl) per
+ * claim. Answers one entry per claim: '' when claimed, else the live decision's record (never empty).
+ */
+const CLAIM_MANY = `
+local out = {}
+for i = 1, #KEYS / 2 do
+  local tx, dk = KEYS[2 * i - 1], KEYS[2 * i]
+  local id, rec, ttl = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  local answer = ''
+  local existing = redis.call('GET', tx)
+  if existing then
+    local live = redis.call('GET', ARGV[1] .. existing)
+    if live then answer = live end
+  end
+  if answer == '' then
+    redis.call('SET', tx, id, 'PX', ttl)
+    redis.call('SET', dk, rec, 'PX', ttl, 'NX')
+  end
+  out[i] = answer
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX')
-return false
+return out
+`;
+
+/** Write-behind of decisions, one call for a batch: KEYS (tx, decision) pairs, ARGV (decisionId, record, ttl) each; set-if-absent. */
+const PUT_MANY = `
+for i = 1, #KEYS / 2 do
+  redis.call('SET', KEYS[2 * i - 1], ARGV[3 * i - 2], 'PX', ARGV[3 * i], 'NX')
+  redis.call('SET', KEYS[2 * i], ARGV[3 * i - 1], 'PX', ARGV[3 * i], 'NX')
+end
+return #KEYS / 2
 `;
 
 const SAVE_SNAPSHOT = `
@@ -27,6 +51,12 @@ redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'json', ARGV[2])
 return 1
 `;
 
+interface PendingClaim {
+  readonly write: DecisionWrite;
+  readonly resolve: (existing: string | null) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export interface RedisStoreOptions {
   readonly url: string;
   /** Key prefix, e.g. "router:". */
@@ -35,7 +65,10 @@ export interface RedisStoreOptions {
 }
 
 type ScriptRedis = Redis & {
-  routerClaim(txKey: string, decisionKey: string, decisionId: string, record: string, ttlMs: number, decisionPrefix: string): Promise<string | null>;
+  /** First argument: the number of keys (twice the number of claims). */
+  routerClaimMany(...args: (string | number)[]): Promise<string[]>;
+  /** First argument: the number of keys (twice the number of writes). */
+  routerPutMany(...args: (string | number)[]): Promise<number>;
   routerSaveSnapshot(key: string, seq: number, json: string, force: string): Promise<number>;
 };
 
@@ -45,6 +78,8 @@ export class RedisStore implements Store {
   private current: StoreState = 'connecting';
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
   private readonly p: string;
+  /** Claims asked for in this event-loop turn, sent together at its end. */
+  private claims: PendingClaim[] = [];
 
   constructor(options: RedisStoreOptions) {
     this.p = options.prefix;
@@ -57,7 +92,8 @@ export class RedisStore implements Store {
       retryStrategy: (times) => Math.min(100 * times, 1000),
       enableAutoPipelining: true,
     });
-    redis.defineCommand('routerClaim', { numberOfKeys: 2, lua: CLAIM });
+    redis.defineCommand('routerClaimMany', { lua: CLAIM_MANY });
+    redis.defineCommand('routerPutMany', { lua: PUT_MANY });
     redis.defineCommand('routerSaveSnapshot', { numberOfKeys: 1, lua: SAVE_SNAPSHOT });
     redis.on('ready', () => this.set('connected'));
     redis.on('close', () => {
@@ -107,23 +143,52 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * Claims are gathered until the end of the event-loop turn (every request that arrived in it) and sent
+   * as one script call: one command and one round trip for all of them instead of one each. Each claim
+   * is still atomic (the script runs them one after the other, nothing in between).
+   */
   claimDecision(w: DecisionWrite): Promise<string | null> {
-    return this.call('claim decision', () =>
-      this.redis.routerClaim(`${this.p}tx:${w.transactionKey}`, `${this.p}d:${w.decisionId}`, w.decisionId, w.recordJson, w.ttlMs, `${this.p}d:`),
+    if (this.current !== 'connected') return Promise.reject(new DependencyUnavailableError('redis', `claim decision: not connected (${this.current})`));
+    return new Promise<string | null>((resolve, reject) => {
+      if (this.claims.push({ write: w, resolve, reject }) === 1) setImmediate(() => this.sendClaims());
+    });
+  }
+
+  private sendClaims(): void {
+    const batch = this.claims;
+    this.claims = [];
+    const args = this.decisionArgs(batch.map((c) => c.write), `${this.p}d:`);
+    void this.call('claim decision', () => this.redis.routerClaimMany(...args)).then(
+      (answers) => {
+        batch.forEach((c, i) => {
+          const answer = answers[i];
+          if (answer === undefined) c.reject(new DependencyUnavailableError('redis', 'claim decision: no answer'));
+          else c.resolve(answer === '' ? null : answer);
+        });
+      },
+      (err: unknown) => {
+        for (const c of batch) c.reject(err);
+      },
     );
   }
 
+  /** One script call per batch (one command instead of two per decision); each key set only if absent. */
   putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
     return this.call('write decisions', async () => {
-      const multi = this.redis.pipeline();
-      for (const w of writes) {
-        multi.set(`${this.p}tx:${w.transactionKey}`, w.decisionId, 'PX', w.ttlMs, 'NX');
-        multi.set(`${this.p}d:${w.decisionId}`, w.recordJson, 'PX', w.ttlMs, 'NX');
-      }
-      const results = await multi.exec();
-      const failed = results?.find(([err]) => err);
-      if (failed?.[0]) throw failed[0];
+      await this.redis.routerPutMany(...this.decisionArgs(writes));
     });
+  }
+
+  /** A batch script's arguments: the key count, (tx, decision) key pairs, `head`, (decisionId, record, ttl) each. */
+  private decisionArgs(writes: readonly DecisionWrite[], ...head: string[]): (string | number)[] {
+    const keys: string[] = [];
+    const argv: (string | number)[] = [...head];
+    for (const w of writes) {
+      keys.push(`${this.p}tx:${w.transactionKey}`, `${this.p}d:${w.decisionId}`);
+      argv.push(w.decisionId, w.recordJson, w.ttlMs);
+    }
+    return [keys.length, ...keys, ...argv];
   }
 
   getDecision(decisionId: string): Promise<string | null> {

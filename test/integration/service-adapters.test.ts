@@ -48,6 +48,25 @@ describe.each(buses)('bus: %s', (_kind, make) => {
     expect(await bus.ensureStream({ name: 'OTHER_NAME', subjects: [subject] })).toBe(stream); // reuses the stream capturing it
   });
 
+  it('publishes in flight together each resolve with their own sequence; a retried batch is stored once', async () => {
+    const { bus, stream, subject } = await setup();
+    const batch = Array.from({ length: 300 }, (_, i) => ({ id: `m${i}`, body: `{"n":${i}}` }));
+    const seqs = await Promise.all(batch.map((m) => bus.publish(subject, m.body, { msgId: m.id })));
+    expect(seqs).toEqual(batch.map((_, i) => i + 1));
+    // the same batch again (an outbox retry after a lost acknowledgement): nothing is stored twice
+    expect(await Promise.all(batch.map((m) => bus.publish(subject, m.body, { msgId: m.id })))).toEqual(seqs);
+    expect(await bus.lastSeq(stream)).toBe(300);
+    const got: string[] = [];
+    const c = await bus.consume({ stream, durable: 'd0', startSeq: 1, ackWaitMs: 5000, maxAckPending: 1000 }, async (m) => {
+      got.push(dec.decode(m.data));
+      m.ack();
+    });
+    cleanups.push(() => c.stop());
+    await until('300 messages', () => (got.length >= 300 ? true : undefined));
+    expect(got).toEqual(batch.map((m) => m.body));
+    await expect(bus.publish(`${subject}.nowhere`, 'x', { msgId: 'y' })).rejects.toThrow();
+  });
+
   it('a durable consumer delivers in order from its start sequence, with stream sequence and time', async () => {
     const { bus, stream, subject } = await setup();
     for (const s of ['1', '2', '3', '4']) await bus.publish(subject, enc.encode(s));
@@ -136,6 +155,14 @@ describe.each(stores)('store: %s', (_kind, make) => {
     expect(await s.claimDecision(w('tx-1', 'd-2'))).toBe(JSON.stringify({ id: 'd-1' }));
     expect(await s.getDecision('d-1')).toBe(JSON.stringify({ id: 'd-1' }));
     expect(await s.getDecision('d-2')).toBeNull();
+  });
+
+  it('claims asked for together are each atomic, in the order asked', async () => {
+    const s = await setup();
+    const answers = await Promise.all([s.claimDecision(w('tx-a', 'd-a1')), s.claimDecision(w('tx-b', 'd-b1')), s.claimDecision(w('tx-a', 'd-a2'))]);
+    expect(answers).toEqual([null, null, JSON.stringify({ id: 'd-a1' })]);
+    expect(await s.getDecision('d-b1')).toBe(JSON.stringify({ id: 'd-b1' }));
+    expect(await s.getDecision('d-a2')).toBeNull();
   });
 
   it('decisions expire after their TTL; write-behind does not overwrite', async () => {
