@@ -25,7 +25,14 @@ export interface NatsBusOptions {
   readonly name: string;
   /** Default publish timeout. */
   readonly timeoutMs?: number;
+  /**
+   * How long `close` lets the connection drain (flush pending acks and publishes) before closing it anyway:
+   * a server that stopped answering must not hold up shutdown (default 3000 ms).
+   */
+  readonly drainTimeoutMs?: number;
 }
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 3000;
 
 export class NatsBus implements Bus {
   readonly kind = 'nats' as const;
@@ -201,7 +208,7 @@ export class NatsBus implements Bus {
     if (nc && !nc.isClosed()) {
       try {
         // drain flushes pending acks and publishes; while disconnected there is nothing to flush to
-        if (this.current === 'connected') await nc.drain();
+        if (this.current === 'connected') await this.drainWithin(nc, this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         else await nc.close();
       } catch {
         await nc.close();
@@ -209,6 +216,21 @@ export class NatsBus implements Bus {
     }
     publisher?.close();
     this.set('closed');
+  }
+
+  /** `nc.drain()`, but closed outright after `ms` (nats.js's drain has no timeout of its own). */
+  private async drainWithin(nc: NatsConnection, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), ms);
+    });
+    const drained = nc.drain().then(() => 'drained' as const);
+    drained.catch(() => undefined); // a drain that fails after the timeout has nothing left to tell
+    try {
+      if ((await Promise.race([drained, late])) === 'late' && !nc.isClosed()) await nc.close();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

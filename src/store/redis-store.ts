@@ -3,6 +3,11 @@
  * try per command, a command timeout), and reconnects forever in the background; callers fail open.
  * Atomic steps are Lua scripts: claiming a transactionId and storing its decision, compare-and-set of
  * snapshots by stream sequence.
+ *
+ * Standalone Redis (or a primary with replicas), not Redis Cluster: a batch's script touches the keys of
+ * many transactions, and the claim script reads a decision key it builds from ARGV. If one claim of a batch
+ * fails (e.g. a foreign value of another type under a `tx:` key), the whole call fails and every claim in it
+ * falls back like a store that is down: the decisions are kept by the set-if-absent write-behind.
  */
 import { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../policies/errors.ts';

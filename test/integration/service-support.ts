@@ -63,6 +63,8 @@ export interface Server {
   stop(): Promise<void>;
   /** Start again on the same port (and data directory). */
   restart(): Promise<void>;
+  /** Send the server process a signal (SIGSTOP freezes it: connected, answering nothing; SIGCONT thaws it). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 async function waitPort(port: number, timeoutMs = 10_000): Promise<void> {
@@ -106,6 +108,9 @@ function processServer(url: string, port: number, command: string, args: string[
       onStop?.();
     },
     restart: start,
+    signal: (sig) => {
+      child?.kill(sig);
+    },
   };
   return server;
 }
