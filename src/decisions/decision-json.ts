@@ -11,7 +11,11 @@ type JsonTexts<T> = { readonly [K in keyof T]: T[K] extends readonly unknown[] ?
 
 /** The fields of a decision that its record and its answer share, as JSON texts (strings quoted and escaped). */
 export type DecisionText = JsonTexts<Pick<DecisionRecord, 'decisionId' | 'policy' | 'candidates' | 'probabilities' | 'scores' | 'chosen' | 'propensity'>> & {
-  /** Whether every number of the answer is finite (otherwise the answer is left to the serializer). */
+  /**
+   * Whether every field of the answer has the type its schema says and every number is finite (otherwise
+   * the answer is left to the serializer, which rejects what does not fit: a record read back from the
+   * store that is not one this router wrote must not become a 200 with invalid JSON).
+   */
   readonly finite: boolean;
 };
 
@@ -30,20 +34,32 @@ function numbersText(xs: readonly number[], out: string[]): boolean {
   return finite;
 }
 
+function allNumbers(xs: readonly unknown[], n: number): boolean {
+  if (!Array.isArray(xs) || xs.length !== n) return false;
+  for (let i = 0; i < n; i++) if (typeof xs[i] !== 'number') return false;
+  return true;
+}
+
 export function decisionTextOf(record: DecisionRecord): DecisionText {
   const n = record.candidates.length;
   const candidates = new Array<string>(n);
   let chosen: string | undefined;
+  let typed =
+    typeof record.decisionId === 'string' && typeof record.policy === 'string' && typeof record.chosen === 'string' &&
+    typeof record.propensity === 'number' && allNumbers(record.probabilities, n) && allNumbers(record.scores, n);
   for (let i = 0; i < n; i++) {
     const c = record.candidates[i]!;
+    if (typeof c !== 'string') typed = false;
     candidates[i] = JSON.stringify(c);
     if (c === record.chosen) chosen = candidates[i];
   }
-  const probabilities = new Array<string>(record.probabilities.length);
-  const scores = new Array<string>(record.scores.length);
-  const finiteProbabilities = numbersText(record.probabilities, probabilities);
-  const finiteScores = numbersText(record.scores, scores);
-  const finite = finiteProbabilities && finiteScores && Number.isFinite(record.propensity);
+  const ps: readonly number[] = Array.isArray(record.probabilities) ? record.probabilities : [];
+  const ss: readonly number[] = Array.isArray(record.scores) ? record.scores : [];
+  const probabilities = new Array<string>(ps.length);
+  const scores = new Array<string>(ss.length);
+  const finiteProbabilities = numbersText(ps, probabilities);
+  const finiteScores = numbersText(ss, scores);
+  const finite = typed && finiteProbabilities && finiteScores && Number.isFinite(record.propensity);
   return {
     decisionId: JSON.stringify(record.decisionId),
     policy: JSON.stringify(record.policy),

@@ -98,4 +98,21 @@ describe('decision JSON, serialised once', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('leaves a record that is not one this router wrote (a field missing or of another type) to the serializer', () => {
+    fc.assert(
+      fc.property(
+        recordOf(finiteNumber),
+        fc.constantFrom('decisionId', 'policy', 'chosen', 'propensity', 'probabilities', 'scores', 'candidates'),
+        fc.constantFrom(undefined, null, 7, 'x', [1, 'a']),
+        (record, field, value) => {
+          const broken = { ...record, [field]: field === 'candidates' ? [...record.candidates.slice(1), 42] : value } as unknown as typeof record;
+          if (field === 'candidates' && record.candidates.length === 0) return;
+          if (typeof value === typeof (record as unknown as Record<string, unknown>)[field] && !Array.isArray(value)) return; // same type: still a record this router could write
+          expect(answerJsonOf(broken, decisionTextOf(broken))).toBeUndefined();
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
