@@ -85,7 +85,6 @@ export class DecisionService {
   private readonly writes: Outbox<DecisionWrite>;
   /** Labelled series resolved once, not per decision (prom-client hashes the labels on every call). */
   private readonly routeDuration: { observe(seconds: number): void };
-  private readonly decisionCounters = new Map<string, { inc(): void }>();
   /** `at` of the last decision: decisions within one millisecond share it. */
   private isoMs = Number.NaN;
   private iso = '';
@@ -204,23 +203,8 @@ export class DecisionService {
       this.deps.metrics.idempotentReplays.inc({ source: 'store' });
       return winner;
     }
-    this.countDecision(kind, record.policy, record.chosen);
+    this.deps.metrics.countDecision(kind, record.policy, record.chosen);
     return record;
-  }
-
-  private countDecision(kind: DecisionKind, policy: string, route: string): void {
-    const key = `${kind}\u0000${policy}\u0000${route}`;
-    let counter = this.decisionCounters.get(key);
-    if (counter === undefined) {
-      if (this.decisionCounters.size >= 4096) {
-        // routes are caller-chosen strings: stay bounded
-        this.decisionCounters.clear();
-        this.deps.metrics.decisionCells.clear(this.deps.metrics.decisions);
-      }
-      counter = this.deps.metrics.decisionCells.cell({ kind, policy, route });
-      this.decisionCounters.set(key, counter);
-    }
-    counter.inc();
   }
 
   /**

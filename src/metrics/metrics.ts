@@ -6,14 +6,21 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApprovalWindow } from './approval-window.ts';
 import { CounterCells, GaugeCells, HotHistogram } from './hot-series.ts';
 
+/** Label sets of `router_decisions_total` cached for the hot path before the cache starts over. */
+const MAX_DECISION_SERIES_CELLS = 4096;
+
 export type RejectReason = 'unknown_decision' | 'expired_decision' | 'malformed';
 export type Dependency = 'bus' | 'store';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly decisions: Counter<'kind' | 'policy' | 'route'>;
-  /** `decisions` series for the hot path (added to the counter when it is read). */
-  readonly decisionCells: CounterCells<'kind' | 'policy' | 'route'>;
+  /**
+   * Count one decision in `decisions`, for the hot path: the series' cell is looked up once per label set
+   * and added to the counter when it is read (prom-client hashes the labels on every `inc`). Route and
+   * retry decisions alike, so every series is counted the same way.
+   */
+  countDecision(kind: string, policy: string, route: string): void;
   readonly decisionDuration: HotHistogram<'kind'>;
   readonly outcomesApplied: Counter<'kind'>;
   readonly outcomesDuplicate: Counter;
@@ -38,6 +45,7 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
   const decisionCells = new CounterCells<'kind' | 'policy' | 'route'>();
+  const decisionCounters = new Map<string, { inc(): void }>();
   const pendingCells = new GaugeCells<'buffer'>();
   new Gauge({
     name: 'router_approval_rate',
@@ -49,9 +57,7 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       for (const [route, rate] of approval.rates()) this.set({ route }, rate);
     },
   });
-  return {
-    registry,
-    decisions: new Counter({
+  const decisions = new Counter<'kind' | 'policy' | 'route'>({
       name: 'router_decisions_total',
       help: 'Decisions answered, by kind, policy and chosen route.',
       labelNames: ['kind', 'policy', 'route'],
@@ -59,8 +65,24 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       collect() {
         decisionCells.flush(this);
       },
-    }),
-    decisionCells,
+    });
+  return {
+    registry,
+    decisions,
+    countDecision(kind: string, policy: string, route: string): void {
+      const key = `${kind}\u0000${policy}\u0000${route}`;
+      let counter = decisionCounters.get(key);
+      if (counter === undefined) {
+        if (decisionCounters.size >= MAX_DECISION_SERIES_CELLS) {
+          // routes are caller-chosen strings: stay bounded
+          decisionCounters.clear();
+          decisionCells.clear(decisions);
+        }
+        counter = decisionCells.cell({ kind, policy, route });
+        decisionCounters.set(key, counter);
+      }
+      counter.inc();
+    },
     decisionDuration: new HotHistogram({
       name: 'router_decision_duration_seconds',
       help: "The router's own time per decision (validation done, until the answer is ready).",

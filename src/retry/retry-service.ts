@@ -53,7 +53,7 @@ export interface RetryAnswer {
 export type RetryDecisionRecord = DecisionRecord & { readonly kind: 'retry' };
 
 export interface RetryMetricsPort {
-  readonly decisions: { inc(labels: { kind: string; policy: string; route: string }, value?: number): void };
+  readonly countDecision: (kind: string, policy: string, route: string) => void;
   readonly decisionDuration: { observe(labels: { kind: string }, seconds: number): void };
 }
 
@@ -161,7 +161,7 @@ export class RetryService {
       }
     }
     const stored = await this.remember(idemKey, answer);
-    metrics?.decisions.inc({ kind: 'retry', policy: stored.policy, route: stored.route ?? 'stop' });
+    metrics?.countDecision('retry', stored.policy, stored.route ?? 'stop');
     metrics?.decisionDuration.observe({ kind: 'retry' }, (performance.now() - started) / 1000);
     return stored;
   }
