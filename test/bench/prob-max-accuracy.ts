@@ -13,6 +13,7 @@
 import { probMaxBeta, probMaxNormal } from '../../policies/core/prob-max.ts';
 import { probMaxBetaReference, probMaxNormalReference } from './prob-max-reference.ts';
 import { Rng } from '../../policies/core/rng.ts';
+import { betaWinCounts } from '../support/beta-wins.ts';
 
 function phi(z: number): number {
   // erfc by Numerical Recipes' Chebyshev fit (|relative error| < 1.2e-7)
@@ -114,21 +115,9 @@ for (const [label, minCount] of [['router-like', 2], ['hard (pseudo-counts from 
       bruteWorst = Math.max(bruteWorst, Math.abs(out[j]! - brute[j]!));
       bruteWorstRef = Math.max(bruteWorstRef, Math.abs(ref[j]! - brute[j]!));
     }
-    const mc = new Float64Array(n);
     const r = new Rng(7, `mc-${label}-${c}`);
     const draws = 1_000_000;
-    for (let d = 0; d < draws; d++) {
-      let best = 0;
-      let bv = -1;
-      for (let j = 0; j < n; j++) {
-        const x = r.beta(a[j]!, b[j]!);
-        if (x > bv) {
-          bv = x;
-          best = j;
-        }
-      }
-      mc[best]!++;
-    }
+    const mc = betaWinCounts(a, b, n, draws, r);
     let e = 0;
     let eRef = 0;
     for (let j = 0; j < n; j++) {

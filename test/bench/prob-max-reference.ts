@@ -4,6 +4,7 @@
  * that the rewrite computes the same numbers. Not used by any policy.
  */
 
+import { trigamma } from '../../policies/core/prob-max.ts';
 import { NumericalError } from '../../policies/errors.ts';
 
 /** Grid points each arm contributes (HALF + 1 on each side of its mode, sharing the mode). */
@@ -268,17 +269,6 @@ function sweep(ws: Workspace, n: number, m: number, out: Float64Array): void {
   for (let j = 0; j < n; j++) out[j] = out[j]! / sum;
 }
 
-/** Trigamma ψ'(x), x > 0: recurrence up to x >= 6, then the asymptotic series (relative error < 1e-9). */
-function trigamma(x: number): number {
-  let acc = 0;
-  while (x < 6) {
-    acc += 1 / (x * x);
-    x += 1;
-  }
-  const r = 1 / x;
-  const r2 = r * r;
-  return acc + r + 0.5 * r2 + r * r2 * (1 / 6 - r2 * (1 / 30 - r2 * (1 / 42 - r2 / 30)));
-}
 
 /**
  * P(arm i has the largest draw) for independent Beta(alpha_i, beta_i), i < n, into out[0..n).

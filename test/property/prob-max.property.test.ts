@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { probMaxBeta, probMaxNormal } from '../../policies/core/prob-max.ts';
 import { applyFloor } from '../../policies/core/sampling.ts';
 import { Rng } from '../../policies/core/rng.ts';
+import { betaWinCounts } from '../support/beta-wins.ts';
 
 /** Standard normal CDF (erfc by Numerical Recipes' Chebyshev fit, |relative error| < 1.2e-7). */
 function phi(z: number): number {
@@ -48,20 +49,8 @@ describe('probMaxBeta (property)', () => {
         const { a, b } = toAB(arms);
         const n = arms.length;
         probMaxBeta(a, b, n, out);
-        const wins = new Float64Array(n);
         const rng = new Rng(seed, 'prob-max-mc');
-        for (let d = 0; d < draws; d++) {
-          let best = 0;
-          let bv = -1;
-          for (let j = 0; j < n; j++) {
-            const x = rng.beta(a[j]!, b[j]!);
-            if (x > bv) {
-              bv = x;
-              best = j;
-            }
-          }
-          wins[best]!++;
-        }
+        const wins = betaWinCounts(a, b, n, draws, rng);
         for (let j = 0; j < n; j++) {
           const mc = wins[j]! / draws;
           const se = Math.sqrt(Math.max(mc * (1 - mc), 1 / draws) / draws);
