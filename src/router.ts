@@ -83,6 +83,9 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false });
   const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus());
   const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore());
+  // embedded mode: the recent-decision cache reads the in-memory store's entries instead of copies (a
+  // store given by the caller may be shared with other routers, each with a cache of its own)
+  const ownMemoryStore = options.store === undefined && store instanceof MemoryStore ? store : undefined;
   let busDetail: string | undefined;
   let storeDetail: string | undefined;
   const up = (dep: 'bus' | 'store', ok: boolean) => metrics.dependencyUp.set({ dependency: dep }, ok ? 1 : 0);
@@ -108,7 +111,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const policies = new ServedPolicies(state, retryState);
   for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);
   const ids = new DecisionIds();
-  const recent = new RecentDecisions(200_000, config.decisionTtlMs);
+  const recent = new RecentDecisions(200_000, config.decisionTtlMs, Date.now, ownMemoryStore);
   const log = new DecisionLog({
     bus,
     metrics,

@@ -18,6 +18,7 @@ import { answerJsonOf, decisionTextOf, recordJsonOf, type DecisionText } from '.
 import { answerOf, parseDecisionRecord, type DecisionKind, type DecisionRecord, type RouteAnswer } from './decision-record.ts';
 import { Outbox } from './outbox.ts';
 import type { RecentDecisions } from './recent-decisions.ts';
+import { RecordBytes } from './record-bytes.ts';
 
 export interface DecisionServiceDeps {
   readonly state: PolicyState;
@@ -83,6 +84,7 @@ export class DecisionService {
   private readonly rng = new Rng();
   private readonly buffer = new DecisionBuffer();
   private readonly writes: Outbox<DecisionWrite>;
+  private readonly bytes = new RecordBytes();
   /** Labelled series resolved once, not per decision (prom-client hashes the labels on every call). */
   private readonly routeDuration: { observe(seconds: number): void };
   /** `at` of the last decision: decisions within one millisecond share it. */
@@ -221,7 +223,8 @@ export class DecisionService {
   private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number, recordJson: string = JSON.stringify(record)): DecisionRecord | Promise<DecisionRecord> {
     // one representation kept alive: the JSON's bytes (outside the JS heap), shared by the cache, the
     // in-memory store and the decision log; the string and the record object die young
-    const recordBytes = Buffer.from(recordJson);
+    // (in slabs, for the records kept the common TTL: a longer-lived one would hold its slab)
+    const recordBytes = ttlMs <= this.deps.ttlMs ? this.bytes.of(recordJson) : Buffer.from(recordJson);
     const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, recordBytes, ttlMs };
     this.deps.recent.add(txKey, record, now, ttlMs, recordBytes);
     const { store } = this.deps;

@@ -37,6 +37,12 @@ export class MemoryStore implements Store {
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
   private readonly now: () => number;
   private closed = false;
+  /**
+   * A transaction key found absent by `transactionRecord` with no write since: the claim that follows that
+   * miss (the decision service's hot path: look up, decide, claim) does not look it up again. Expiry only
+   * removes keys, so a key absent then is absent still; every write clears it.
+   */
+  private absentTransaction: string | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -80,22 +86,49 @@ export class MemoryStore implements Store {
   /** `claimDecision` without a promise: the decision service's hot path uses it (nothing here waits). */
   claimDecisionNow(w: DecisionWrite): string | null {
     const now = sinceStart(this.now());
-    const claimed = this.live(this.transactions, w.transactionKey, now);
-    if (claimed !== undefined) {
-      const rec = this.live(this.decisions, claimed.decisionId, now);
-      if (rec !== undefined) return textOf(rec);
+    if (w.transactionKey !== this.absentTransaction) {
+      const claimed = this.live(this.transactions, w.transactionKey, now);
+      if (claimed !== undefined) {
+        const rec = this.live(this.decisions, claimed.decisionId, now);
+        if (rec !== undefined) return textOf(rec);
+      }
     }
-    this.write(w, now);
+    this.write(w, now, true);
     return null;
   }
 
-  private write(w: DecisionWrite, now: number): void {
+  /**
+   * `claim`: the transaction has no live decision, so its key is set whatever it holds (as the Redis claim
+   * does); otherwise (write-behind) each key is set only if absent.
+   */
+  private write(w: DecisionWrite, now: number, claim = false): void {
+    this.absentTransaction = undefined;
     const expiresAt = now + w.ttlMs;
     const entry: DecisionEntry = { value: w.recordBytes ?? w.recordJson, expiresAt, decisionId: w.decisionId };
     // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
     // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
-    if (this.live(this.transactions, w.transactionKey, now) === undefined) this.transactions.set(w.transactionKey, entry, now, expiresAt);
+    if (claim || this.live(this.transactions, w.transactionKey, now) === undefined) this.transactions.set(w.transactionKey, entry, now, expiresAt);
     if (this.live(this.decisions, w.decisionId, now) === undefined) this.decisions.set(w.decisionId, entry, now, expiresAt);
+  }
+
+  /**
+   * The live record that claimed `transactionKey` (its JSON, or those bytes), read by the recent-decision
+   * cache when it shares this store's entries (`SharedDecisions`) instead of holding copies of its own.
+   */
+  transactionRecord(transactionKey: string): string | Uint8Array | undefined {
+    const now = sinceStart(this.now());
+    const claimed = this.live(this.transactions, transactionKey, now);
+    const rec = claimed === undefined ? undefined : this.live(this.decisions, claimed.decisionId, now);
+    if (rec === undefined) {
+      this.absentTransaction = transactionKey;
+      return undefined;
+    }
+    return rec.value;
+  }
+
+  /** The live record of `decisionId` (its JSON, or those bytes), for the cache as `transactionRecord`. */
+  decisionRecord(decisionId: string): string | Uint8Array | undefined {
+    return this.live(this.decisions, decisionId, sinceStart(this.now()))?.value;
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
@@ -131,6 +164,7 @@ export class MemoryStore implements Store {
   }
 
   async clear(): Promise<void> {
+    this.absentTransaction = undefined;
     this.decisions.clear();
     this.transactions.clear();
     this.snapshots.clear();

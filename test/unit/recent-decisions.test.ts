@@ -69,3 +69,53 @@ describe('MemoryStore expiry', () => {
     expect(await store.getDecision('r-long')).toBeNull();
   });
 });
+
+/** A write for `MemoryStore.claimDecision`, its record as UTF-8 bytes (as the decision service writes it). */
+const write = (txKey: string, decisionId: string, ttlMs = 1000) => {
+  const recordJson = JSON.stringify(record(decisionId));
+  return { transactionKey: txKey, decisionId, recordJson, recordBytes: Buffer.from(recordJson), ttlMs };
+};
+
+describe('RecentDecisions sharing the in-memory store entries (embedded mode)', () => {
+  it('holds no entries of its own: what the store claimed is found by transaction and by id, persisted, until its TTL', () => {
+    let now = 1000;
+    const store = new MemoryStore({ now: () => now });
+    const cache = new RecentDecisions(10, 1000, () => now, store);
+    expect(cache.byTransactionId('route:t1')).toBeUndefined();
+    cache.add('route:t1', record('d-1'), now, 1000, '{}'); // the store's claim keeps it, not the cache
+    expect(cache.byTransactionId('route:t1')).toBeUndefined();
+    expect(store.claimDecisionNow(write('route:t1', 'd-1'))).toBeNull();
+    expect(cache.byTransactionId('route:t1')).toEqual(record('d-1'));
+    expect(cache.byDecisionId('d-1')).toEqual(record('d-1'));
+    expect(cache.isPersisted('d-1')).toBe(true);
+    expect(cache.persistedByDecisionId('d-1')).toEqual(record('d-1'));
+    expect(cache.size).toBe(1);
+    // a second claim of the transaction within the TTL answers the first decision and writes nothing
+    expect(store.claimDecisionNow(write('route:t1', 'd-2'))).toBe(JSON.stringify(record('d-1')));
+    expect(cache.byDecisionId('d-2')).toBeUndefined();
+    now = 1999;
+    expect(cache.byTransactionId('route:t1')?.decisionId).toBe('d-1');
+    now = 2000; // the TTL is over: gone from the cache and the store alike
+    expect(cache.byTransactionId('route:t1')).toBeUndefined();
+    expect(cache.byDecisionId('d-1')).toBeUndefined();
+    expect(cache.isPersisted('d-1')).toBe(false);
+    expect(store.claimDecisionNow(write('route:t1', 'd-3'))).toBeNull();
+    expect(cache.byTransactionId('route:t1')?.decisionId).toBe('d-3');
+  });
+
+  it('a claim after a cache miss still answers a decision written in between (the miss is not trusted past a write)', async () => {
+    const store = new MemoryStore();
+    const cache = new RecentDecisions(10, 60_000, Date.now, store);
+    expect(cache.byTransactionId('route:t1')).toBeUndefined();
+    await store.putDecisions([write('route:t1', 'd-behind', 60_000)]);
+    expect(store.claimDecisionNow(write('route:t1', 'd-mine', 60_000))).toBe(JSON.stringify(record('d-behind')));
+    expect(cache.byTransactionId('route:t1')).toHaveProperty('decisionId', 'd-behind');
+    expect(cache.byTransactionId('route:t2')).toBeUndefined();
+    expect(await store.claimDecision(write('route:t2', 'd-first', 60_000))).toBeNull();
+    expect(await store.claimDecision(write('route:t2', 'd-second', 60_000))).toBe(JSON.stringify(record('d-first')));
+    expect(cache.byTransactionId('route:t3')).toBeUndefined();
+    await store.clear();
+    expect(store.claimDecisionNow(write('route:t3', 'd-t3', 60_000))).toBeNull();
+    expect(store.claimDecisionNow(write('route:t3', 'd-t3b', 60_000))).toBe(JSON.stringify(record('d-t3')));
+  });
+});

@@ -56,6 +56,22 @@ describe('POST /v1/route', () => {
     expect(c.decisionId).not.toBe(a.decisionId);
   });
 
+  it('embedded: the same transactionId within the TTL answers the same bytes (from the store entries the cache shares); after the TTL a new decision', async () => {
+    const r = await start({ DECISION_TTL_SECONDS: '1' });
+    const first = await route(r, routeBody('tx-ttl'));
+    const again = await route(r, routeBody('tx-ttl', { candidates: ['acq-x'] }));
+    expect(again.body).toBe(first.body);
+    expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    const replays = async (source: string) => (await r.metrics.idempotentReplays.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+    expect(await replays('memory')).toBe(1);
+    expect(await replays('store')).toBe(0);
+    await new Promise((res) => setTimeout(res, 1100));
+    const later = (await route(r, routeBody('tx-ttl'))).json();
+    expect(later.decisionId).not.toBe(first.json().decisionId);
+    expect((await route(r, routeBody('tx-ttl'))).json()).toEqual(later);
+    expect(await replays('memory')).toBe(2);
+  });
+
   it('ignores unknown extra fields and accepts the optional ones', async () => {
     const r = await start();
     const res = await route(r, routeBody('tx-extra', { somethingElse: { deep: 1 }, binPrefix: '41111111', occurredAt: '2026-11-22T10:00:00Z' }));
