@@ -41,16 +41,23 @@ export interface CyclicFeature {
   readonly period: number;
 }
 
-/** One-hot of a field's value, feature-hashed. Missing is a value of its own. */
+/**
+ * One-hot of a field's value, feature-hashed. Missing is a value of its own. The field may be a derived one
+ * (`issuerRegion`, policies/core/derived-fields.ts). `scale` (default 1, > 0) is the value of the hot entry: in a
+ * ridge model a feature at scale s has prior precision lambda / s^2, so s < 1 shrinks that feature's
+ * coefficients harder (e.g. the issuer country below its region).
+ */
 export interface CategoricalFeature {
   readonly kind: 'categorical';
   readonly field: string;
+  readonly scale?: number;
 }
 
-/** One-hot of the combination of several fields' values (e.g. issuerCountry x cardNetwork), hashed. */
+/** One-hot of the combination of several fields' values (e.g. issuerCountry x cardNetwork), hashed; `scale` as above. */
 export interface CrossFeature {
   readonly kind: 'cross';
   readonly fields: readonly string[];
+  readonly scale?: number;
 }
 
 export type FeatureSpec = BiasFeature | NumericFeature | CyclicFeature | CategoricalFeature | CrossFeature;
@@ -235,6 +242,12 @@ function finite(where: string, v: unknown): number {
   return v;
 }
 
+function positiveScale(where: string, v: unknown): number {
+  const x = finite(where, v);
+  if (!(x > 0)) throw new InvalidConfigError(where, `must be > 0, got ${x}`);
+  return x;
+}
+
 function parseFeature(where: string, v: unknown): FeatureSpec {
   if (!isObj(v)) throw new InvalidConfigError(where, 'must be an object with a "kind"');
   switch (v.kind) {
@@ -270,15 +283,18 @@ function parseFeature(where: string, v: unknown): FeatureSpec {
       if (!(period > 0)) throw new InvalidConfigError(`${where}.period`, `must be > 0, got ${period}`);
       return { kind: 'cyclic', field: fieldName(`${where}.field`, v.field), period };
     }
-    case 'categorical':
-      onlyKeys(where, v, ['kind', 'field']);
-      return { kind: 'categorical', field: fieldName(`${where}.field`, v.field) };
+    case 'categorical': {
+      onlyKeys(where, v, ['kind', 'field', 'scale']);
+      const field = fieldName(`${where}.field`, v.field);
+      return v.scale === undefined ? { kind: 'categorical', field } : { kind: 'categorical', field, scale: positiveScale(`${where}.scale`, v.scale) };
+    }
     case 'cross': {
-      onlyKeys(where, v, ['kind', 'fields']);
+      onlyKeys(where, v, ['kind', 'fields', 'scale']);
       if (!Array.isArray(v.fields) || v.fields.length < 2) {
         throw new InvalidConfigError(`${where}.fields`, 'must be an array of at least 2 field names');
       }
-      return { kind: 'cross', fields: v.fields.map((f: unknown, i: number) => fieldName(`${where}.fields[${i}]`, f)) };
+      const fields = v.fields.map((f: unknown, i: number) => fieldName(`${where}.fields[${i}]`, f));
+      return v.scale === undefined ? { kind: 'cross', fields } : { kind: 'cross', fields, scale: positiveScale(`${where}.scale`, v.scale) };
     }
     default:
       throw new InvalidConfigError(`${where}.kind`, `must be one of bias, numeric, cyclic, categorical, cross; got ${JSON.stringify(v.kind)}`);
