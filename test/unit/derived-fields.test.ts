@@ -108,3 +108,18 @@ describe('categorical and cross scale', () => {
     }
   });
 });
+
+describe('the default route features', () => {
+  it('give each of the 7 region values its own slot at the default dimension (no hash collision)', async () => {
+    const { ROUTE_DIMENSION, routeEncoderSpec } = await import('../../policies/features/spec.ts');
+    const enc = new FeatureEncoder(routeEncoderSpec(ROUTE_DIMENSION));
+    const v = new SparseVector(enc.maxNnz);
+    const slots = new Set<number>();
+    for (const region of [...SCHEME_REGIONS, OTHER_REGION]) {
+      enc.encode({ issuerRegion: region }, v);
+      expect(v.nnz).toBe(2);
+      slots.add(v.indices[1]!);
+    }
+    expect(slots.size).toBe(SCHEME_REGIONS.length + 1);
+  });
+});
