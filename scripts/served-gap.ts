@@ -11,8 +11,8 @@
  *
  * `--seeds K` runs seeds seed, seed + 1, ..., seed + K - 1 (world and ROUTER_SEED) and reports the mean share with
  * its standard deviation, min and max over seeds; `--blame` sets the router's ROUTE_BLAME (default off); `--params`
- * tunes every listed policy with a JSON object of its params before the first transaction (as
- * `PATCH /v1/admin/policies/...` would; a param the policy does not have is an error naming it).
+ * creates every listed policy with a JSON object of its params, as the router's ROUTE_POLICY_PARAMS (structural
+ * ones such as `features` and `dimension` included; a param the policy does not have is an error naming it).
  */
 import { POLICY_NAMES } from '../policies/registry.ts';
 import { createProgress } from '../simulator/report/progress.ts';
@@ -67,8 +67,9 @@ function parseArgs(argv: readonly string[]): { scenario: string; n: number; batc
 
 async function runPolicy(policy: string, args: ReturnType<typeof parseArgs>, seed: number): Promise<TrafficTotals & { seconds: number; observations: number; decisionUs: number }> {
   const world = createWorld(args.scenario, { horizon: args.n });
-  const router = await createRouter(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ROUTE_POLICY: policy, ROUTER_SEED: String(seed), ROUTE_BLAME: args.blame }));
-  if (args.params !== undefined) router.state.policy.tune(args.params);
+  const env: Record<string, string> = { PORT: '0', LOG_LEVEL: 'silent', ROUTE_POLICY: policy, ROUTER_SEED: String(seed), ROUTE_BLAME: args.blame };
+  if (args.params !== undefined) env['ROUTE_POLICY_PARAMS'] = JSON.stringify(args.params);
+  const router = await createRouter(loadConfig(env));
   await router.startLearning();
   while (!router.learner.loaded) await new Promise((r) => setTimeout(r, 5));
   const bar = createProgress({ label: `served-gap ${policy} seed ${seed}`, total: args.n, stream: process.stderr, isTTY: process.stderr.isTTY === true, unit: 'tx' });

@@ -5,8 +5,8 @@
  * The contract's variables: PORT, HOST, NATS_URL, REDIS_URL, ROUTE_POLICY, RETRY_POLICY, ADMIN_TOKEN,
  * OUTCOME_SUBJECT. The others are extras (documented in docs/service.md), each with a safe default.
  */
-import { InvalidConfigError } from '../policies/errors.ts';
-import { POLICY_NAMES, isPolicyName } from '../policies/registry.ts';
+import { InvalidConfigError, RouterError } from '../policies/errors.ts';
+import { POLICY_NAMES, createPolicy, isPolicyName } from '../policies/registry.ts';
 import { RETRY_POLICY_NAMES, isRetryPolicyName } from '../policies/retry/factory.ts';
 import { DEFAULT_BLAME, ISSUER_BLAME, parseBlameOptions, type BlameOptions } from '../policies/reward/index.ts';
 import { rewardFunctionOf, type RewardConfig } from './learning/reward.ts';
@@ -35,6 +35,11 @@ export interface Config {
   /** Unset: embedded in-memory store. */
   readonly redisUrl: string | undefined;
   readonly routePolicy: string;
+  /**
+   * ROUTE_POLICY_PARAMS: params the route policy is created with (structural ones such as `features` and
+   * `dimension` included; validated by creating the policy once). `{}`: the policy's defaults.
+   */
+  readonly routePolicyParams: { readonly [key: string]: unknown };
   readonly retryPolicy: string;
   /** Unset: admin endpoints answer 403. */
   readonly adminToken: string | undefined;
@@ -105,6 +110,27 @@ function policyName(env: Env, name: string, fallback: string): string {
   return v;
 }
 
+/** A JSON object of `policy`'s params, checked by creating the policy with them (the error names the param). */
+function policyParams(env: Env, name: string, policy: string): { readonly [key: string]: unknown } {
+  const raw = str(env, name);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new InvalidConfigError(name, `not JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidConfigError(name, `must be a JSON object of ${policy} params, got ${raw}`);
+  const params = parsed as { readonly [key: string]: unknown };
+  try {
+    createPolicy(policy, params);
+  } catch (err) {
+    if (err instanceof RouterError) throw new InvalidConfigError(name, err.message, { cause: err });
+    throw err;
+  }
+  return params;
+}
+
 export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'localhost' }): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = str(env, 'HOST') ?? '127.0.0.1';
@@ -123,6 +149,7 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
   if (!isRetryPolicyName(retryPolicy)) {
     throw new InvalidConfigError('RETRY_POLICY', `unknown retry policy "${retryPolicy}"; known: ${[...new Set([...RETRY_POLICY_NAMES, ...POLICY_NAMES])].join(', ')}`);
   }
+  const routePolicy = policyName(env, 'ROUTE_POLICY', DEFAULT_ROUTE_POLICY);
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new InvalidConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
@@ -132,7 +159,8 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
     host,
     natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    routePolicy: policyName(env, 'ROUTE_POLICY', DEFAULT_ROUTE_POLICY),
+    routePolicy,
+    routePolicyParams: policyParams(env, 'ROUTE_POLICY_PARAMS', routePolicy),
     retryPolicy,
     adminToken,
     outcomeSubject,

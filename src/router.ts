@@ -106,7 +106,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
 
   const routeFactory = options.policyFactory ?? createPolicy;
   const retryFactory = options.retryPolicyFactory ?? createRetryBasePolicy;
-  const state = new PolicyState(routeFactory(config.routePolicy, {}), config.decisionTtlMs, 'route');
+  const state = new PolicyState(routeFactory(config.routePolicy, config.routePolicyParams), config.decisionTtlMs, 'route', Object.keys(config.routePolicyParams));
   const retryState = new PolicyState(retryFactory(config.retryPolicy, {}), config.decisionTtlMs, 'retry');
   const policies = new ServedPolicies(state, retryState);
   for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);

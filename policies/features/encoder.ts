@@ -10,6 +10,7 @@
  * order.
  */
 import type { Context } from '../core/context.ts';
+import { fieldReader, type FieldReader } from '../core/derived-fields.ts';
 import { type EncoderSpec, type FeatureSpec, denseSlots, featureName, hashedEntries, parseEncoderSpec } from './spec.ts';
 import { Hasher, hashName } from './hash.ts';
 import { SparseVector } from './sparse-vector.ts';
@@ -79,7 +80,8 @@ export class FeatureEncoder {
   private readonly slots: Int32Array;
   /** Hash seed of the feature (hashed ops): the hash of its name. */
   private readonly seeds: Int32Array;
-  private readonly fields: (readonly string[])[];
+  /** Per categorical or cross feature, the readers of its fields (derived fields included). */
+  private readonly fields: (readonly FieldReader[])[];
   /** Per numeric or cyclic feature, its field's reader (numberReader); a no-op for the other features. */
   private readonly readers: NumberReader[];
   private readonly scale: Float64Array;
@@ -122,7 +124,7 @@ export class FeatureEncoder {
           break;
         case 'numeric':
           this.ops[i] = f.placement === 'hashed' ? Op.HashedNumeric : Op.Numeric;
-          this.fields.push([f.field]);
+          this.fields.push([]);
           this.scale[i] = f.scale ?? 1;
           this.lo[i] = f.min ?? -Infinity;
           this.hi[i] = f.max ?? Infinity;
@@ -130,16 +132,18 @@ export class FeatureEncoder {
           break;
         case 'cyclic':
           this.ops[i] = Op.Cyclic;
-          this.fields.push([f.field]);
+          this.fields.push([]);
           this.scale[i] = f.period;
           break;
         case 'categorical':
           this.ops[i] = Op.Categorical;
-          this.fields.push([f.field]);
+          this.fields.push([fieldReader(f.field)]);
+          this.scale[i] = f.scale ?? 1;
           break;
         case 'cross':
           this.ops[i] = Op.Cross;
-          this.fields.push(f.fields);
+          this.fields.push(f.fields.map(fieldReader));
+          this.scale[i] = f.scale ?? 1;
           break;
       }
       this.readers.push(f.kind === 'numeric' || f.kind === 'cyclic' ? numberReader(f.field) : noRead);
@@ -215,10 +219,10 @@ export class FeatureEncoder {
         hasher.reset(this.seeds[i]!);
         for (let k = 0; k < fields.length; k++) {
           if (k > 0) hasher.separator();
-          hasher.value(ctx[fields[k]!]);
+          hasher.value(fields[k]!(ctx));
         }
         hasher.finish();
-        num[0] = 1;
+        num[0] = this.scale[i]!;
         nnz = this.addHashed(idx, val, nnz);
       }
     }

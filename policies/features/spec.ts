@@ -41,16 +41,23 @@ export interface CyclicFeature {
   readonly period: number;
 }
 
-/** One-hot of a field's value, feature-hashed. Missing is a value of its own. */
+/**
+ * One-hot of a field's value, feature-hashed. Missing is a value of its own. The field may be a derived one
+ * (`issuerRegion`, policies/core/derived-fields.ts). `scale` (default 1, > 0) is the value of the hot entry: in a
+ * ridge model a feature at scale s has prior precision lambda / s^2, so s < 1 shrinks that feature's
+ * coefficients harder (e.g. the issuer country below its region).
+ */
 export interface CategoricalFeature {
   readonly kind: 'categorical';
   readonly field: string;
+  readonly scale?: number;
 }
 
-/** One-hot of the combination of several fields' values (e.g. issuerCountry x cardNetwork), hashed. */
+/** One-hot of the combination of several fields' values (e.g. issuerCountry x cardNetwork), hashed; `scale` as above. */
 export interface CrossFeature {
   readonly kind: 'cross';
   readonly fields: readonly string[];
+  readonly scale?: number;
 }
 
 export type FeatureSpec = BiasFeature | NumericFeature | CyclicFeature | CategoricalFeature | CrossFeature;
@@ -99,21 +106,39 @@ export const PAYMENT_FEATURES: readonly FeatureSpec[] = Object.freeze([
 ] satisfies FeatureSpec[]);
 
 /**
- * The default features of the route policies (LinUCB, LinTS; `LINEAR_DEFAULTS`): one disjoint model per route
- * already makes every feature a route x feature cross, so what each route's model needs is the main effects that
- * move an acquirer's pass-through: issuer country (domestic vs cross-border acquiring), network, card type,
- * channel, 3-D Secure (alone and with the channel: missing SCA on e-commerce), MCC and merchant (risk class,
- * and the merchant that decides which routes are candidates and what the issuer approves) and the amount.
- * 3 dense slots + 7 hashed one-hots: at most 10 non-zeros, about 53 distinct hashed values on the payments world.
+ * The default features of the route policies (LinUCB, LinTS; `LINEAR_DEFAULTS`): an intercept and the issuer's
+ * card-scheme region (`issuerRegion`, derived from `issuerCountry`: policies/core/scheme-regions.ts). One
+ * disjoint model per route makes them "this route's approval rate for this region": whether the acquirer is
+ * in the issuer's region (domestic or intra-regional acquiring) is what moves an acquirer's approval rate most,
+ * and a region pools the evidence of all its countries. 1 dense slot + 1 hashed one-hot: 2 non-zeros.
  *
- * Left out of `PAYMENT_FEATURES`, each measured on the simulator's worlds (docs/simulator-worlds.md, "Tuning
- * the defaults"): `binPrefix` (thousands of values, each seen a handful of times: it only adds noise and hash
- * collisions), the hour of day (no learnable effect within 20,000 payments, two more coefficients per route),
- * `currency` (fixed by the merchant), and the crosses issuerCountry x cardNetwork, cardNetwork x cardType,
- * issuerCountry x currency (20 to 70 values each: more coefficients per route than 20,000 outcomes estimate;
- * every one of them raised the regret).
+ * Measured on the simulator's payments world (docs/policies-linear.md, "Default features"): against the richer
+ * `DETAILED_ROUTE_FEATURES` below, this loses 42% fewer approvals to the oracle over 20,000 payments in the
+ * stable scenario (10 seeds) and 33-42% fewer in each of the other four (5 seeds), 28% fewer over 100,000 payments;
+ * every feature added to it (MCC, amount, 3-D Secure, network, the country beside its region, or all of them
+ * at a smaller scale) raised the regret at both horizons, because each adds coefficients per route that the
+ * outcomes estimate more slowly than they pay back. Routes that differ along other dimensions at far larger
+ * volumes can take `DETAILED_ROUTE_FEATURES` or their own list (`ROUTE_POLICY_PARAMS`, docs/service.md).
  */
 export const ROUTE_FEATURES: readonly FeatureSpec[] = Object.freeze([
+  { kind: 'bias' },
+  { kind: 'categorical', field: 'issuerRegion' },
+] satisfies FeatureSpec[]);
+
+/**
+ * The route features that were the default until 2026-12-01 (at dimension 128): the main effects that move an
+ * acquirer's pass-through: issuer country, network, card type, channel, 3-D Secure (alone and with the
+ * channel: missing SCA on e-commerce), MCC and merchant, and the amount. 3 dense slots + 7 hashed one-hots:
+ * at most 10 non-zeros, about 53 distinct hashed values on the payments world (use dimension 128: at 64 the
+ * collisions cost about 20% more regret, 256 gave no further gain).
+ *
+ * Left out of it, each measured on the simulator's worlds (docs/simulator-worlds.md, "Tuning the defaults"):
+ * `binPrefix` (thousands of values, each seen a handful of times: it only adds noise and hash collisions), the
+ * hour of day (no learnable effect within 20,000 payments, two more coefficients per route), `currency` (fixed
+ * by the merchant), and the crosses issuerCountry x cardNetwork, cardNetwork x cardType, issuerCountry x
+ * currency (20 to 70 values each: more coefficients per route than 20,000 outcomes estimate).
+ */
+export const DETAILED_ROUTE_FEATURES: readonly FeatureSpec[] = Object.freeze([
   { kind: 'bias' },
   { kind: 'numeric', field: 'amountMinor', transform: 'log1p', scale: 0.1, min: 0, max: 2.5 },
   { kind: 'numeric', field: 'threeDS' },
@@ -127,10 +152,11 @@ export const ROUTE_FEATURES: readonly FeatureSpec[] = Object.freeze([
 ] satisfies FeatureSpec[]);
 
 /**
- * Default dimension of the route policies: 128 slots for `ROUTE_FEATURES` keeps hash collisions between the
- * ~53 values rare (at 64 they cost about 20% more regret on the payments world; 256 gave no further gain).
+ * Default dimension of the route policies: 32 slots (1 dense + 31 hashed) hold the 7 region values
+ * (6 regions and OTHER) without a collision (test/unit/derived-fields.test.ts checks it), and keep LinUCB's
+ * per-route inverse at 32 x 32 (the Sherman–Morrison update is quadratic in the dimension).
  */
-export const ROUTE_DIMENSION = 128;
+export const ROUTE_DIMENSION = 32;
 
 /** The route policies' default spec (`ROUTE_FEATURES`) at a given dimension. */
 export function routeEncoderSpec(dimension: number = ROUTE_DIMENSION, hashing: HashingMode = 'signed'): EncoderSpec {
@@ -235,6 +261,12 @@ function finite(where: string, v: unknown): number {
   return v;
 }
 
+function positiveScale(where: string, v: unknown): number {
+  const x = finite(where, v);
+  if (!(x > 0)) throw new InvalidConfigError(where, `must be > 0, got ${x}`);
+  return x;
+}
+
 function parseFeature(where: string, v: unknown): FeatureSpec {
   if (!isObj(v)) throw new InvalidConfigError(where, 'must be an object with a "kind"');
   switch (v.kind) {
@@ -270,15 +302,18 @@ function parseFeature(where: string, v: unknown): FeatureSpec {
       if (!(period > 0)) throw new InvalidConfigError(`${where}.period`, `must be > 0, got ${period}`);
       return { kind: 'cyclic', field: fieldName(`${where}.field`, v.field), period };
     }
-    case 'categorical':
-      onlyKeys(where, v, ['kind', 'field']);
-      return { kind: 'categorical', field: fieldName(`${where}.field`, v.field) };
+    case 'categorical': {
+      onlyKeys(where, v, ['kind', 'field', 'scale']);
+      const field = fieldName(`${where}.field`, v.field);
+      return v.scale === undefined ? { kind: 'categorical', field } : { kind: 'categorical', field, scale: positiveScale(`${where}.scale`, v.scale) };
+    }
     case 'cross': {
-      onlyKeys(where, v, ['kind', 'fields']);
+      onlyKeys(where, v, ['kind', 'fields', 'scale']);
       if (!Array.isArray(v.fields) || v.fields.length < 2) {
         throw new InvalidConfigError(`${where}.fields`, 'must be an array of at least 2 field names');
       }
-      return { kind: 'cross', fields: v.fields.map((f: unknown, i: number) => fieldName(`${where}.fields[${i}]`, f)) };
+      const fields = v.fields.map((f: unknown, i: number) => fieldName(`${where}.fields[${i}]`, f));
+      return v.scale === undefined ? { kind: 'cross', fields } : { kind: 'cross', fields, scale: positiveScale(`${where}.scale`, v.scale) };
     }
     default:
       throw new InvalidConfigError(`${where}.kind`, `must be one of bias, numeric, cyclic, categorical, cross; got ${JSON.stringify(v.kind)}`);

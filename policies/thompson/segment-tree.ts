@@ -13,6 +13,7 @@
  */
 
 import type { Context, ContextValue } from '../core/context.ts';
+import { fieldReader, type FieldReader } from '../core/derived-fields.ts';
 import type { Json } from '../core/policy.ts';
 
 /** Discounted evidence: s = Σ w r, f = Σ w (1 - r), both as of tick `last`. */
@@ -39,7 +40,12 @@ export class SegmentTree {
   /** Number of updates so far (the discounting clock). */
   tick = 0;
 
-  constructor(readonly fields: readonly string[]) {}
+  /** The readers of the segment fields (derived fields such as `issuerRegion` included). */
+  private readonly readers: readonly FieldReader[];
+
+  constructor(readonly fields: readonly string[]) {
+    this.readers = fields.map(fieldReader);
+  }
 
   /** Number of levels: the root plus one per segment field. */
   get levels(): number {
@@ -54,7 +60,7 @@ export class SegmentTree {
     let node: SegmentNode | undefined = this.root;
     out[0] = node;
     for (let l = 0; l < this.fields.length; l++) {
-      node = node === undefined ? undefined : node.children.get(context[this.fields[l]!]);
+      node = node === undefined ? undefined : node.children.get(this.readers[l]!(context));
       out[l + 1] = node;
     }
   }
@@ -66,7 +72,7 @@ export class SegmentTree {
     let node = this.root;
     addTo(cellOf(node, route), r, w, tick, gamma);
     for (let l = 0; l < this.fields.length; l++) {
-      const key = context[this.fields[l]!];
+      const key = this.readers[l]!(context);
       let child = node.children.get(key);
       if (child === undefined) {
         child = new SegmentNode();

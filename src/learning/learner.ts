@@ -94,6 +94,10 @@ export class Learner {
         state.restore(JSON.parse(snapshot.json));
         this.savedSeq.set(state, state.seq);
         logger.info({ snapshot: state.snapshotName, seq: state.seq, observations: state.policy.observations }, 'policy state restored from snapshot');
+        const overridden = state.overriddenParams();
+        if (overridden.length > 0) {
+          logger.warn({ snapshot: state.snapshotName, params: overridden }, 'the snapshot was learned with other values of these configured params and keeps them (use a new ROUTER_NAMESPACE to start from the configured ones)');
+        }
       } catch (err) {
         logger.warn({ err, snapshot: state.snapshotName }, 'snapshot does not fit the served policy; starting from its initial state and replaying the stream');
       }

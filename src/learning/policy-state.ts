@@ -22,12 +22,29 @@ export class PolicyState {
   seq = 0;
   private readonly applied = new Map<string, number>();
 
+  /** The configured values (ROUTE_POLICY_PARAMS) of the params in `pinnedKeys`, as the policy holds them. */
+  private readonly pinned: ReadonlyMap<string, string>;
+
   constructor(
     readonly policy: Policy,
     private readonly ttlMs: number,
     /** Which decisions this state learns from: `/v1/route`'s or `/v1/retry`'s. */
     readonly kind: DecisionKind = 'route',
-  ) {}
+    /** Params set by configuration: a restored snapshot that holds other values for them is reported. */
+    pinnedKeys: readonly string[] = [],
+  ) {
+    const params = policy.params();
+    this.pinned = new Map(pinnedKeys.map((k) => [k, JSON.stringify(params[k])] as const));
+  }
+
+  /**
+   * The configured params whose values the policy no longer has (after `restore`: a snapshot learned with other
+   * values keeps them, since its state was learned with them; a new ROUTER_NAMESPACE starts afresh).
+   */
+  overriddenParams(): string[] {
+    const params = this.policy.params();
+    return [...this.pinned].filter(([k, v]) => JSON.stringify(params[k]) !== v).map(([k]) => k);
+  }
 
   /** The store's snapshot name: one per kind and policy, so changing one policy keeps the other's state. */
   get snapshotName(): string {

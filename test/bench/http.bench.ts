@@ -2,8 +2,9 @@
  * HTTP decisions (`npm run bench -- http`): POST /v1/route throughput and p99 latency of the router,
  * against the bare fastify baseline (test/bench/service/bare-server.ts), every server a child process of
  * its own, driven by the same autocannon options, runs alternating (the order rotates every repeat),
- * medians over repeats. Servers: the bare baseline; the router embedded with LinUCB (64 features) and with
- * Thompson sampling; the router on NATS + Redis with LinUCB, as configured by default (the transactionId
+ * medians over repeats. Servers: the bare baseline; the router embedded with LinUCB (64 features: the detailed
+ * route features at dimension 64, set through ROUTE_POLICY_PARAMS, the configuration issue 6's target names;
+ * the default, the issuer region at dimension 32, costs less) and with Thompson sampling; the router on NATS + Redis with LinUCB, as configured by default (the transactionId
  * claimed in Redis within STORE_BUDGET_MS) and with STORE_BUDGET_MS=0 (every store write behind the
  * request), each in a unique namespace removed afterwards. The
  * router's own time per decision is the p99 of `router_decision_duration_seconds` between two scrapes of
@@ -13,6 +14,7 @@
  * `--nats URL`, `--redis URL` (defaults 127.0.0.1), `--no-nats` to skip the NATS + Redis router.
  */
 import { pathToFileURL } from 'node:url';
+import { DETAILED_ROUTE_FEATURES } from '../../policies/features/spec.ts';
 import { formatTable, type BenchRow } from './harness.ts';
 import { cleanUp } from './service/cleanup.ts';
 import { load, type LoadResult } from './service/load.ts';
@@ -27,6 +29,9 @@ interface Target {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** LinUCB with 64 features: the detailed route features (10 non-zeros) at dimension 64. */
+const LINUCB_64 = JSON.stringify({ dimension: 64, features: DETAILED_ROUTE_FEATURES });
 
 export async function bench(): Promise<BenchRow[]> {
   const connections = numberFlag('connections', 10);
@@ -44,15 +49,16 @@ export async function bench(): Promise<BenchRow[]> {
   };
   try {
     add('bare', 'bare fastify', await startBare());
-    add('linucb', 'router embedded, linucb', await startRouter('router linucb', { ROUTE_POLICY: 'linucb', ROUTER_REPLICA_ID: 'bench-linucb' }));
+    add('linucb', 'router embedded, linucb', await startRouter('router linucb', { ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: LINUCB_64, ROUTER_REPLICA_ID: 'bench-linucb' }));
     add('thompson', 'router embedded, thompson', await startRouter('router thompson', { ROUTE_POLICY: 'thompson', ROUTER_REPLICA_ID: 'bench-thompson' }));
     if (withNats) {
-      const r = await startRouter('router nats+redis', { ROUTE_POLICY: 'linucb', NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: namespace, OUTCOME_SUBJECT: `${namespace}.outcome`, ROUTER_REPLICA_ID: 'bench-nats' });
+      const r = await startRouter('router nats+redis', { ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: LINUCB_64, NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: namespace, OUTCOME_SUBJECT: `${namespace}.outcome`, ROUTER_REPLICA_ID: 'bench-nats' });
       add('nats', 'router nats+redis, linucb', r);
       // the same with the transactionId claim written behind too (STORE_BUDGET_MS=0): no Redis round trip
       // on the request path at all; cross-replica idempotency then rests on the write-behind (see docs)
       const wb = await startRouter('router nats+redis write-behind', {
         ROUTE_POLICY: 'linucb',
+        ROUTE_POLICY_PARAMS: LINUCB_64,
         NATS_URL: natsUrl,
         REDIS_URL: redisUrl,
         ROUTER_NAMESPACE: `${namespace}wb`,

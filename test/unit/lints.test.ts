@@ -32,7 +32,7 @@ function trained(params: Record<string, unknown> = {}) {
 
 describe('LinTS params', () => {
   it('has documented defaults and validates', () => {
-    expect(createLinTsPolicy().params()).toMatchObject({ v: 0.3, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 1000, dimension: 128, hashing: 'signed' });
+    expect(createLinTsPolicy().params()).toMatchObject({ v: 0.3, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 1000, dimension: 32, hashing: 'signed' });
     expect(() => createLinTsPolicy({ v: -0.1 })).toThrow(InvalidConfigError);
     expect(() => createLinTsPolicy({ alpha: 1 })).toThrow(/lints\.alpha/);
     expect(() => createLinTsPolicy({ floor: 0 })).toThrow(/lints\.floor/);

@@ -3,7 +3,7 @@ import { createLinUcbPolicy } from '../../policies/linear/linucb.ts';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import { InvalidCandidatesError, InvalidConfigError, InvalidStateError, ValidationError } from '../../policies/errors.ts';
-import { ROUTE_FEATURES } from '../../policies/features/spec.ts';
+import { DETAILED_ROUTE_FEATURES, ROUTE_FEATURES } from '../../policies/features/spec.ts';
 
 const ctx = {
   transactionId: 'tx-1',
@@ -34,7 +34,7 @@ function fieldOf(fn: () => unknown): string {
 describe('LinUCB params', () => {
   it('has documented defaults', () => {
     const p = createLinUcbPolicy().params();
-    expect({ ...p, features: undefined }).toEqual({ alpha: 0.3, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 1000, dimension: 128, hashing: 'signed', features: undefined });
+    expect({ ...p, features: undefined }).toEqual({ alpha: 0.3, lambda: 1, discount: 1, floor: 0.01, refactorEvery: 1000, dimension: 32, hashing: 'signed', features: undefined });
     expect(p.features).toEqual(JSON.parse(JSON.stringify(ROUTE_FEATURES)));
   });
 
@@ -47,8 +47,10 @@ describe('LinUCB params', () => {
     expect(fieldOf(() => createLinUcbPolicy({ alpha: -1 }))).toBe('linucb.alpha');
     expect(fieldOf(() => createLinUcbPolicy({ alpha: '1' }))).toBe('linucb.alpha');
     expect(fieldOf(() => createLinUcbPolicy({ refactorEvery: 2.5 }))).toBe('linucb.refactorEvery');
-    // the default features need 3 dense slots + 1 hashed slot
-    expect(fieldOf(() => createLinUcbPolicy({ dimension: 3 }))).toBe('linucb.dimension');
+    // the default features need 1 dense slot + 1 hashed slot, the detailed ones 3 dense + 1 hashed
+    expect(fieldOf(() => createLinUcbPolicy({ dimension: 1 }))).toBe('linucb.dimension');
+    expect(fieldOf(() => createLinUcbPolicy({ dimension: 3, features: DETAILED_ROUTE_FEATURES }))).toBe('linucb.dimension');
+    expect(createLinUcbPolicy({ dimension: 4, features: DETAILED_ROUTE_FEATURES }).params()).toMatchObject({ dimension: 4 });
     expect(fieldOf(() => createLinUcbPolicy({ hashing: 'x' }))).toBe('linucb.hashing');
     expect(fieldOf(() => createLinUcbPolicy({ features: [{ kind: 'categorical' }] }))).toBe('linucb.features[0].field');
     expect(fieldOf(() => createLinUcbPolicy({ v: 1 }))).toBe('linucb.v');

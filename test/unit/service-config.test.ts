@@ -16,6 +16,7 @@ it('defaults are the contract defaults', () => {
     outcomeSubject: 'payments.auth.outcome',
     replicaId: 'host-1-8080',
     namespace: 'router',
+    routePolicyParams: {},
   });
   expect(namesOf(c)).toMatchObject({ decisionSubject: 'router.decisions', appliedSubject: 'router.outcomes.applied', outcomeStream: 'ROUTER_OUTCOMES', keyPrefix: 'router:' });
 });
@@ -60,6 +61,11 @@ it.each([
   ['SNAPSHOT_INTERVAL_MS', '5'],
   ['STORE_BUDGET_MS', '5000'],
   ['LOG_LEVEL', 'loud'],
+  ['ROUTE_POLICY_PARAMS', 'alpha=1'],
+  ['ROUTE_POLICY_PARAMS', '[1]'],
+  ['ROUTE_POLICY_PARAMS', '{"alpha":-1}'],
+  ['ROUTE_POLICY_PARAMS', '{"features":[{"kind":"categorical"}]}'],
+  ['ROUTE_POLICY_PARAMS', '{"v":0.3}'],
 ])('%s=%s is rejected naming the variable', (name, value) => {
   let err: unknown;
   try {
@@ -70,4 +76,14 @@ it.each([
   expect(err).toBeInstanceOf(InvalidConfigError);
   expect((err as InvalidConfigError).field).toBe(name);
   expect((err as Error).message.startsWith(`${name}: `)).toBe(true);
+});
+
+it('ROUTE_POLICY_PARAMS creates the route policy with structural params, and names the bad param', () => {
+  const features = [{ kind: 'bias' }, { kind: 'categorical', field: 'issuerCountry' }, { kind: 'categorical', field: 'mcc', scale: 0.5 }];
+  const c = loadConfig({ ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: JSON.stringify({ dimension: 64, features, alpha: 0.2 }) });
+  expect(c.routePolicyParams).toEqual({ dimension: 64, features, alpha: 0.2 });
+  expect(() => loadConfig({ ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: '{"features":[{"kind":"categorical"}]}' })).toThrow(/^ROUTE_POLICY_PARAMS: linucb\.features\[0\]\.field: /);
+  // the params are the named policy's: thompson has segments, not alpha
+  expect(loadConfig({ ROUTE_POLICY: 'thompson', ROUTE_POLICY_PARAMS: '{"segments":["issuerCountry"]}' }).routePolicyParams).toEqual({ segments: ['issuerCountry'] });
+  expect(() => loadConfig({ ROUTE_POLICY: 'thompson', ROUTE_POLICY_PARAMS: '{"alpha":0.2}' })).toThrow(/^ROUTE_POLICY_PARAMS: thompson\.alpha/);
 });

@@ -10,7 +10,7 @@ const FR = { issuerCountry: 'FR', cardNetwork: 'visa', cardType: 'credit' };
 describe('thompson: params', () => {
   it('has documented defaults and validates every field', () => {
     const p = createThompsonPolicy();
-    expect(p.params()).toEqual({ segments: ['issuerCountry'], poolStrength: 20, discount: 1, floor: 0.005, priorAlpha: 1, priorBeta: 1 });
+    expect(p.params()).toEqual({ segments: ['issuerRegion'], poolStrength: 20, discount: 1, floor: 0.005, priorAlpha: 1, priorBeta: 1 });
     expect(() => createThompsonPolicy({ floor: 0 })).toThrow(/thompson.floor/);
     expect(() => createThompsonPolicy({ floor: -0.1 })).toThrow(InvalidConfigError);
     expect(() => createThompsonPolicy({ discount: 0 })).toThrow(/thompson.discount/);
@@ -30,7 +30,8 @@ describe('thompson: params', () => {
     expect(() => p.tune({ floor: 0.03, discount: 2 })).toThrow(/discount/);
     expect(p.params()).toMatchObject({ floor: 0.02, discount: 0.999 });
     expect(() => p.tune({ segments: ['issuerCountry', 'cardNetwork'] })).toThrow(/segments/);
-    p.tune({ segments: ['issuerCountry'] });
+    expect(() => p.tune({ segments: ['issuerCountry'] })).toThrow(/segments/);
+    p.tune({ segments: ['issuerRegion'] }); // the segments it has: not a change
   });
 });
 
@@ -78,7 +79,8 @@ describe('thompson: decisions', () => {
   });
 
   it('pools: a thin segment borrows from its parent, and moves away with its own evidence', () => {
-    const p = createThompsonPolicy({ discount: 1 });
+    // segmented by country so that DE and FR are two segments (by the default, their region, they are one)
+    const p = createThompsonPolicy({ segments: ['issuerCountry'], discount: 1 });
     for (let i = 0; i < 2000; i++) p.update(DE, 'a', i % 10 === 0 ? 0 : 1, 1); // 90% in DE
     // FR never seen: prior from the global per-route level
     expect(p.predict(FR, 'a')).toBeCloseTo(p.predict({}, 'a'), 1);

@@ -1,0 +1,26 @@
+/**
+ * Context fields the policies derive from other fields, so that a feature spec or a Thompson segment can name
+ * them like any field of the request:
+ *
+ * - `issuerRegion`: the card-scheme region of `issuerCountry` (scheme-regions.ts).
+ *
+ * A context that carries a field of that name itself (a simulator log with its own regions) keeps its value.
+ * Pure, allocation-free: `fieldReader(name)` is resolved once, when an encoder or a segment tree is built.
+ */
+import type { Context, ContextValue } from './context.ts';
+import { schemeRegionOf } from './scheme-regions.ts';
+
+export type FieldReader = (ctx: Context) => ContextValue;
+
+export const DERIVED_FIELDS: readonly string[] = ['issuerRegion'];
+
+const readIssuerRegion: FieldReader = (ctx) => {
+  const own = ctx['issuerRegion'];
+  return own !== undefined ? own : schemeRegionOf(ctx['issuerCountry']);
+};
+
+/** The reader of a context field: the field itself, or its derivation for a derived field. */
+export function fieldReader(field: string): FieldReader {
+  if (field === 'issuerRegion') return readIssuerRegion;
+  return (ctx) => ctx[field];
+}
