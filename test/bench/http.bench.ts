@@ -4,7 +4,8 @@
  * its own, driven by the same autocannon options, runs alternating (the order rotates every repeat),
  * medians over repeats. Servers: the bare baseline; the router embedded with LinUCB (64 features: the detailed
  * route features at dimension 64, set through ROUTE_POLICY_PARAMS, the configuration issue 6's target names;
- * the default, the issuer region at dimension 32, costs less) and with Thompson sampling; the router on NATS + Redis with LinUCB, as configured by default (the transactionId
+ * the default, the issuer region at dimension 32, costs less: measured too, as its own row) and with Thompson
+ * sampling; the router on NATS + Redis with LinUCB, as configured by default (the transactionId
  * claimed in Redis within STORE_BUDGET_MS) and with STORE_BUDGET_MS=0 (every store write behind the
  * request), each in a unique namespace removed afterwards. The
  * router's own time per decision is the p99 of `router_decision_duration_seconds` between two scrapes of
@@ -49,7 +50,8 @@ export async function bench(): Promise<BenchRow[]> {
   };
   try {
     add('bare', 'bare fastify', await startBare());
-    add('linucb', 'router embedded, linucb', await startRouter('router linucb', { ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: LINUCB_64, ROUTER_REPLICA_ID: 'bench-linucb' }));
+    add('linucb', 'router embedded, linucb (64 features)', await startRouter('router linucb', { ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: LINUCB_64, ROUTER_REPLICA_ID: 'bench-linucb' }));
+    add('linucbdefault', 'router embedded, linucb default features (region, d 32)', await startRouter('router linucb default', { ROUTE_POLICY: 'linucb', ROUTER_REPLICA_ID: 'bench-linucb-default' }));
     add('thompson', 'router embedded, thompson', await startRouter('router thompson', { ROUTE_POLICY: 'thompson', ROUTER_REPLICA_ID: 'bench-thompson' }));
     if (withNats) {
       const r = await startRouter('router nats+redis', { ROUTE_POLICY: 'linucb', ROUTE_POLICY_PARAMS: LINUCB_64, NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: namespace, OUTCOME_SUBJECT: `${namespace}.outcome`, ROUTER_REPLICA_ID: 'bench-nats' });
