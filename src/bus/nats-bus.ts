@@ -274,11 +274,7 @@ class NatsConsumer implements ConsumerHandle {
    * client writes to the socket once per group instead of once per message.
    */
   private async handleAll(messages: ConsumerMessages): Promise<void> {
-    const acks: JsMsg[] = [];
-    const sendAcks = (): void => {
-      for (const m of acks) m.ack();
-      acks.length = 0;
-    };
+    const acks = new AckGroup();
     const queue: BusMessage[] = [];
     let head = 0;
     let told = 0;
@@ -288,24 +284,7 @@ class NatsConsumer implements ConsumerHandle {
     const reader = (async () => {
       try {
         for await (const m of messages) {
-          queue.push({
-            subject: m.subject,
-            data: m.data,
-            seq: m.seq,
-            timestampMs: Math.floor(m.info.timestampNanos / 1e6),
-            deliveryCount: m.info.deliveryCount,
-            ack: () => {
-              acks.push(m);
-            },
-            nak: (delayMs?: number) => {
-              sendAcks();
-              m.nak(delayMs);
-            },
-            term: () => {
-              sendAcks();
-              m.term();
-            },
-          });
+          queue.push(new NatsBusMessage(m, acks));
           wake?.();
           if (!this.running) break;
         }
@@ -316,6 +295,7 @@ class NatsConsumer implements ConsumerHandle {
         wake?.();
       }
     })();
+    const sendAcks = (): void => acks.send();
     while (this.running) {
       if (head === queue.length) {
         sendAcks();
@@ -340,7 +320,7 @@ class NatsConsumer implements ConsumerHandle {
       } catch {
         // unacknowledged: JetStream redelivers after ack_wait
       }
-      if (acks.length >= 64) sendAcks();
+      if (acks.length >= ACK_GROUP) sendAcks();
     }
     sendAcks();
     if (!this.running) {
@@ -362,5 +342,66 @@ class NatsConsumer implements ConsumerHandle {
       // already closed
     }
     await this.loop;
+  }
+}
+
+/** Acks are sent in groups of up to this many handled messages (and whenever no message waits). */
+const ACK_GROUP = 64;
+
+/** The handled messages whose acks are not sent yet. */
+class AckGroup {
+  private readonly held: JsMsg[] = [];
+
+  get length(): number {
+    return this.held.length;
+  }
+
+  hold(m: JsMsg): void {
+    this.held.push(m);
+  }
+
+  send(): void {
+    const held = this.held;
+    for (let i = 0; i < held.length; i++) held[i]!.ack();
+    held.length = 0;
+  }
+}
+
+/**
+ * One delivered message: its fields read once from the JetStream message (the sequence, time and delivery
+ * count come from parsing its reply subject), and ack / nak / term as methods rather than three closures
+ * per message. `ack` holds the message for the group's next send; `nak` and `term` send the held acks first.
+ */
+class NatsBusMessage implements BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly seq: number;
+  readonly timestampMs: number;
+  readonly deliveryCount: number;
+
+  constructor(
+    private readonly m: JsMsg,
+    private readonly acks: AckGroup,
+  ) {
+    const info = m.info;
+    this.subject = m.subject;
+    this.data = m.data;
+    this.seq = info.streamSequence;
+    this.timestampMs = Math.floor(info.timestampNanos / 1e6);
+    this.deliveryCount = info.deliveryCount;
+  }
+
+  ack(): void {
+    this.acks.hold(this.m);
+  }
+
+  nak(delayMs?: number): void {
+    this.acks.send();
+    this.m.nak(delayMs);
+  }
+
+  term(): void {
+    this.acks.send();
+    this.m.term();
   }
 }
