@@ -24,6 +24,9 @@ import type { RewardOf } from './reward.ts';
 import type { ServedPolicies } from './served-policies.ts';
 
 const checkOutcome = TypeCompiler.Compile(Outcome);
+
+/** An outcome record under construction (complete once reward and weight are set). */
+type PartialOutcomeRecord = { -readonly [K in keyof OutcomeRecord]?: OutcomeRecord[K] };
 const decoder = new TextDecoder();
 
 export interface DeadLetter {
@@ -153,18 +156,16 @@ export class OutcomeApplier {
     this.observationsOf(state, record.kind).set(state.policy.observations);
     // per-route approval of first attempts: retries go to cards that were just declined
     if (record.kind === 'route') this.deps.approval.record(record.chosen, outcome.approved);
-    const logged: OutcomeRecord = {
-      type: 'outcome',
-      decisionId: record.decisionId,
-      approved: outcome.approved,
-      ...(outcome.responseCode !== undefined ? { responseCode: outcome.responseCode } : {}),
-      ...(outcome.feeMinor !== undefined ? { feeMinor: outcome.feeMinor } : {}),
-      ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
-      ...(outcome.occurredAt !== undefined ? { occurredAt: outcome.occurredAt } : {}),
-      reward,
-      weight,
-    };
-    this.deps.log.outcome(logged);
+    // built field by field (the same keys in the same order as before, so the same JSON line), without a
+    // temporary object per optional field
+    const logged: PartialOutcomeRecord = { type: 'outcome', decisionId: record.decisionId, approved: outcome.approved };
+    if (outcome.responseCode !== undefined) logged.responseCode = outcome.responseCode;
+    if (outcome.feeMinor !== undefined) logged.feeMinor = outcome.feeMinor;
+    if (outcome.latencyMs !== undefined) logged.latencyMs = outcome.latencyMs;
+    if (outcome.occurredAt !== undefined) logged.occurredAt = outcome.occurredAt;
+    logged.reward = reward;
+    logged.weight = weight;
+    this.deps.log.outcome(logged as OutcomeRecord);
     if (msg.seq % 1024 === 0) policies.prune(msg.timestampMs);
     this.advance(msg);
   };
