@@ -187,10 +187,11 @@ export class NatsBus implements Bus {
   }
 
   /** @internal used by NatsConsumer */
-  async openMessages(spec: ConsumerSpec): Promise<ConsumerMessages> {
+  async openMessages(spec: ConsumerSpec, deliver: (m: JsMsg) => void): Promise<ConsumerMessages> {
     if (!this.js) throw new DependencyUnavailableError('nats', 'not connected');
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending), abort_on_missing_resource: true });
+    // a callback rather than the async iterator: no generator step and promises per message
+    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending), abort_on_missing_resource: true, callback: deliver });
   }
 
   async deleteStream(stream: string): Promise<void> {
@@ -250,8 +251,7 @@ class NatsConsumer implements ConsumerHandle {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        this.messages = await this.bus.openMessages(this.spec);
-        await this.handleAll(this.messages);
+        await this.handleAll();
       } catch {
         // connection lost or consumer missing: retry below
       }
@@ -273,7 +273,7 @@ class NatsConsumer implements ConsumerHandle {
    * messages, or whenever no message waits, and always before a nak or term or the loop ends): the
    * client writes to the socket once per group instead of once per message.
    */
-  private async handleAll(messages: ConsumerMessages): Promise<void> {
+  private async handleAll(): Promise<void> {
     const acks = new AckGroup();
     const queue: BusMessage[] = [];
     let head = 0;
@@ -281,20 +281,25 @@ class NatsConsumer implements ConsumerHandle {
     let ended = false;
     let failure: unknown;
     let wake: (() => void) | undefined;
-    const reader = (async () => {
-      try {
-        for await (const m of messages) {
-          queue.push(new NatsBusMessage(m, acks));
-          wake?.();
-          if (!this.running) break;
-        }
-      } catch (err) {
+    // nats.js calls this for each message as it is parsed off the socket (never async)
+    const deliver = (m: JsMsg): void => {
+      if (!this.running || ended) return; // stopping: left unacknowledged, as a message never handled
+      queue.push(new NatsBusMessage(m, acks));
+      wake?.();
+    };
+    const messages = await this.bus.openMessages(this.spec, deliver);
+    this.messages = messages;
+    const reader = messages.closed().then(
+      (err) => {
+        if (err) failure = err;
+      },
+      (err: unknown) => {
         failure = err;
-      } finally {
-        ended = true;
-        wake?.();
-      }
-    })();
+      },
+    ).finally(() => {
+      ended = true;
+      wake?.();
+    });
     const sendAcks = (): void => acks.send();
     while (this.running) {
       if (head === queue.length) {
