@@ -18,11 +18,17 @@ import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from '../store/store.ts';
 
 const decoder = new TextDecoder();
+const NOTHING: Promise<readonly (string | null)[]> = Promise.resolve([]);
 const DECISION_ID = /"decisionId"\s*:\s*"([^"\\]{1,256})"/;
 
-/** A record read ahead: answer `index` of one read of several (or the only one). */
+/** One read of several records (set right after its ids are gathered). */
+interface Read {
+  answers: Promise<readonly (string | null)[]>;
+}
+
+/** A record read ahead: answer `index` of one read. */
 interface Ahead {
-  readonly batch: Promise<readonly (string | null)[]>;
+  readonly read: Read;
   readonly index: number;
 }
 
@@ -42,7 +48,7 @@ class PrefetchedStore implements Store {
     if (a === undefined) return this.inner.getDecision(decisionId);
     this.ahead.delete(decisionId);
     // found ahead: that is the record (written once); not found ahead: ask again, it may be there now
-    return a.batch.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
+    return a.read.answers.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
   }
 
   connect(): Promise<void> {
@@ -97,22 +103,24 @@ export class JoinPrefetch {
   readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
     const ids: string[] = [];
+    const read: Read = { answers: NOTHING };
     for (const m of messages) {
       if (m.subject === this.skipSubject) continue;
       const id = DECISION_ID.exec(decoder.decode(m.data))?.[1];
-      if (id === undefined || this.ahead.has(id) || this.recent.isPersisted(id) || ids.includes(id)) continue;
-      if (this.ahead.size + ids.length >= this.capacity) break;
+      if (id === undefined || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
+      if (this.ahead.size >= this.capacity) break;
+      this.ahead.set(id, { read, index: ids.length });
       ids.push(id);
     }
     if (ids.length === 0) return;
-    const batch: Promise<readonly (string | null)[]> = this.inner.getDecisions
+    const answers: Promise<readonly (string | null)[]> = this.inner.getDecisions
       ? this.inner.getDecisions(ids)
       : Promise.all(ids.map((id) => this.inner.getDecision(id)));
+    read.answers = answers;
     // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
-    batch.catch(() => {
-      for (const id of ids) if (this.ahead.get(id)?.batch === batch) this.ahead.delete(id);
+    answers.catch(() => {
+      for (const id of ids) if (this.ahead.get(id)?.read === read) this.ahead.delete(id);
     });
-    for (let i = 0; i < ids.length; i++) this.ahead.set(ids[i]!, { batch, index: i });
   };
 
   /** Forget everything read ahead (the consumer stopped or restarts elsewhere). */
