@@ -202,6 +202,7 @@ export class RedisStore implements Store {
 
   /** Several records in one command (`MGET`): one answer per id, in order, null where there is none. */
   getDecisions(decisionIds: readonly string[]): Promise<(string | null)[]> {
+    if (decisionIds.length === 0) return Promise.resolve([]); // MGET needs a key
     const keys = decisionIds.map((id) => `${this.p}d:${id}`);
     return this.call('get decisions', () => this.redis.mget(keys));
   }
