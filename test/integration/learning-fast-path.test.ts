@@ -14,7 +14,7 @@ import { ApprovalWindow } from '../../src/metrics/approval-window.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import type { DecisionWrite } from '../../src/store/store.ts';
-import { NATS_URL, REDIS_URL, uniqueNamespace, until } from './service-support.ts';
+import { NATS_URL, REDIS_URL, busWithStream, uniqueNamespace, until } from './service-support.ts';
 
 const enc = new TextEncoder();
 const cleanups: (() => Promise<void>)[] = [];
@@ -80,19 +80,7 @@ describe('read-ahead with one MGET per read (Redis)', () => {
 });
 
 describe('NATS publisher and consumer', () => {
-  async function setup(): Promise<{ bus: NatsBus; stream: string; subject: string }> {
-    const bus = new NatsBus({ servers: NATS_URL, name: 'fast-path-test' });
-    await bus.connect();
-    const ns = uniqueNamespace();
-    const stream = `${ns.toUpperCase()}_S`;
-    const subject = `${ns}.events`;
-    cleanups.push(async () => {
-      await bus.deleteStream(stream);
-      await bus.close();
-    });
-    await bus.ensureStream({ name: stream, subjects: [subject] });
-    return { bus, stream, subject };
-  }
+  const setup = () => busWithStream(new NatsBus({ servers: NATS_URL, name: 'fast-path-test' }), (fn) => cleanups.push(fn));
 
   it('the message id travels as the Nats-Msg-Id header, trimmed; an id with a line break is refused, not thrown', async () => {
     const { bus, subject } = await setup();
