@@ -7,31 +7,11 @@
  * message counts as written only once its acknowledgement arrives, and `Nats-Msg-Id` lets the stream drop
  * a retried message it already has.
  */
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type NatsError, type Subscription } from 'nats';
+import { createInbox, headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 
+const MSG_ID = 'Nats-Msg-Id';
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-const LINE_BREAK = /[\r\n]/;
-
-/**
- * The `Nats-Msg-Id` header block, encoded once: the bytes nats.js's `headers()` + `set` + `encode()` produce
- * for that one header (`NATS/1.0\r\nNats-Msg-Id: <id>\r\n\r\n`, the value trimmed; a line break refused
- * as nats.js refuses it), without its Map, arrays and strings per message. `publish` only calls `encode()`
- * on the headers it is given.
- */
-class MsgIdHeader {
-  private readonly bytes: Uint8Array;
-
-  constructor(msgId: string) {
-    if (LINE_BREAK.test(msgId)) throw new Error('invalid header value - \\r and \\n are not allowed.');
-    this.bytes = encoder.encode(`NATS/1.0\r\nNats-Msg-Id: ${msgId.trim()}\r\n\r\n`);
-  }
-
-  encode(): Uint8Array {
-    return this.bytes;
-  }
-}
 
 interface InFlight {
   readonly subject: string;
@@ -68,10 +48,14 @@ export class PipelinedPublisher {
   /** Resolves with the stream sequence once the stream acknowledged the message. */
   publish(subject: string, data: Uint8Array | string, msgId: string | undefined, timeoutMs = this.timeoutMs): Promise<number> {
     const token = this.next++;
+    let hdrs: MsgHdrs | undefined;
+    if (msgId !== undefined) {
+      hdrs = headers();
+      hdrs.set(MSG_ID, msgId);
+    }
     return new Promise<number>((resolve, reject) => {
       try {
-        const reply = this.prefix + token;
-        this.nc.publish(subject, data, msgId !== undefined ? { reply, headers: new MsgIdHeader(msgId) as unknown as MsgHdrs } : { reply });
+        this.nc.publish(subject, data, hdrs ? { reply: this.prefix + token, headers: hdrs } : { reply: this.prefix + token });
       } catch (err) {
         reject(publishError(subject, String(err), err));
         return;
