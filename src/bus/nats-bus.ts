@@ -187,10 +187,11 @@ export class NatsBus implements Bus {
   }
 
   /** @internal used by NatsConsumer */
-  async openMessages(spec: ConsumerSpec): Promise<ConsumerMessages> {
+  async openMessages(spec: ConsumerSpec, deliver: (m: JsMsg) => void): Promise<ConsumerMessages> {
     if (!this.js) throw new DependencyUnavailableError('nats', 'not connected');
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending), abort_on_missing_resource: true });
+    // a callback rather than the async iterator: no generator step and promises per message
+    return consumer.consume({ max_messages: Math.min(256, spec.maxAckPending), abort_on_missing_resource: true, callback: deliver });
   }
 
   async deleteStream(stream: string): Promise<void> {
@@ -250,8 +251,7 @@ class NatsConsumer implements ConsumerHandle {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        this.messages = await this.bus.openMessages(this.spec);
-        await this.handleAll(this.messages);
+        await this.handleAll();
       } catch {
         // connection lost or consumer missing: retry below
       }
@@ -273,49 +273,34 @@ class NatsConsumer implements ConsumerHandle {
    * messages, or whenever no message waits, and always before a nak or term or the loop ends): the
    * client writes to the socket once per group instead of once per message.
    */
-  private async handleAll(messages: ConsumerMessages): Promise<void> {
-    const acks: JsMsg[] = [];
-    const sendAcks = (): void => {
-      for (const m of acks) m.ack();
-      acks.length = 0;
-    };
+  private async handleAll(): Promise<void> {
+    const acks = new AckGroup();
     const queue: BusMessage[] = [];
     let head = 0;
     let told = 0;
     let ended = false;
     let failure: unknown;
     let wake: (() => void) | undefined;
-    const reader = (async () => {
-      try {
-        for await (const m of messages) {
-          queue.push({
-            subject: m.subject,
-            data: m.data,
-            seq: m.seq,
-            timestampMs: Math.floor(m.info.timestampNanos / 1e6),
-            deliveryCount: m.info.deliveryCount,
-            ack: () => {
-              acks.push(m);
-            },
-            nak: (delayMs?: number) => {
-              sendAcks();
-              m.nak(delayMs);
-            },
-            term: () => {
-              sendAcks();
-              m.term();
-            },
-          });
-          wake?.();
-          if (!this.running) break;
-        }
-      } catch (err) {
+    // nats.js calls this for each message as it is parsed off the socket (never async)
+    const deliver = (m: JsMsg): void => {
+      if (!this.running || ended) return; // stopping: left unacknowledged, as a message never handled
+      queue.push(new NatsBusMessage(m, acks));
+      wake?.();
+    };
+    const messages = await this.bus.openMessages(this.spec, deliver);
+    this.messages = messages;
+    const reader = messages.closed().then(
+      (err) => {
+        if (err) failure = err;
+      },
+      (err: unknown) => {
         failure = err;
-      } finally {
-        ended = true;
-        wake?.();
-      }
-    })();
+      },
+    ).finally(() => {
+      ended = true;
+      wake?.();
+    });
+    const sendAcks = (): void => acks.send();
     while (this.running) {
       if (head === queue.length) {
         sendAcks();
@@ -340,7 +325,7 @@ class NatsConsumer implements ConsumerHandle {
       } catch {
         // unacknowledged: JetStream redelivers after ack_wait
       }
-      if (acks.length >= 64) sendAcks();
+      if (acks.length >= ACK_GROUP) sendAcks();
     }
     sendAcks();
     if (!this.running) {
@@ -362,5 +347,66 @@ class NatsConsumer implements ConsumerHandle {
       // already closed
     }
     await this.loop;
+  }
+}
+
+/** Acks are sent in groups of up to this many handled messages (and whenever no message waits). */
+const ACK_GROUP = 64;
+
+/** The handled messages whose acks are not sent yet. */
+class AckGroup {
+  private readonly held: JsMsg[] = [];
+
+  get length(): number {
+    return this.held.length;
+  }
+
+  hold(m: JsMsg): void {
+    this.held.push(m);
+  }
+
+  send(): void {
+    const held = this.held;
+    for (let i = 0; i < held.length; i++) held[i]!.ack();
+    held.length = 0;
+  }
+}
+
+/**
+ * One delivered message: its fields read once from the JetStream message (the sequence, time and delivery
+ * count come from parsing its reply subject), and ack / nak / term as methods rather than three closures
+ * per message. `ack` holds the message for the group's next send; `nak` and `term` send the held acks first.
+ */
+class NatsBusMessage implements BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly seq: number;
+  readonly timestampMs: number;
+  readonly deliveryCount: number;
+
+  constructor(
+    private readonly m: JsMsg,
+    private readonly acks: AckGroup,
+  ) {
+    const info = m.info;
+    this.subject = m.subject;
+    this.data = m.data;
+    this.seq = info.streamSequence;
+    this.timestampMs = Math.floor(info.timestampNanos / 1e6);
+    this.deliveryCount = info.deliveryCount;
+  }
+
+  ack(): void {
+    this.acks.hold(this.m);
+  }
+
+  nak(delayMs?: number): void {
+    this.acks.send();
+    this.m.nak(delayMs);
+  }
+
+  term(): void {
+    this.acks.send();
+    this.m.term();
   }
 }

@@ -4,6 +4,9 @@
  * already holds the next messages (a pull batch), so this asks the store for all their records at once,
  * in one tick (ioredis pipelines the commands of a tick into one write), before the applier needs them.
  *
+ * The records of one call are asked for in one command when the store can (`getDecisions`, one `MGET`),
+ * else one `getDecision` each.
+ *
  * It is the applier's store with a cache in front of `getDecision`: a record found ahead is used once and
  * forgotten; a record not found ahead is asked again when it is needed (it may have been written since),
  * and a failed read-ahead is forgotten, so the applier sees exactly what the store says. Records are
@@ -15,13 +18,25 @@ import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from '../store/store.ts';
 
 const decoder = new TextDecoder();
+const NOTHING: Promise<readonly (string | null)[]> = Promise.resolve([]);
 const DECISION_ID = /"decisionId"\s*:\s*"([^"\\]{1,256})"/;
+
+/** One read of several records (set right after its ids are gathered). */
+interface Read {
+  answers: Promise<readonly (string | null)[]>;
+}
+
+/** A record read ahead: answer `index` of one read. */
+interface Ahead {
+  readonly read: Read;
+  readonly index: number;
+}
 
 /** The store with a read-ahead cache in front of `getDecision`; everything else goes to the store as is. */
 class PrefetchedStore implements Store {
   constructor(
     private readonly inner: Store,
-    private readonly ahead: Map<string, Promise<string | null>>,
+    private readonly ahead: Map<string, Ahead>,
   ) {}
 
   get kind(): Store['kind'] {
@@ -29,11 +44,11 @@ class PrefetchedStore implements Store {
   }
 
   getDecision(decisionId: string): Promise<string | null> {
-    const p = this.ahead.get(decisionId);
-    if (p === undefined) return this.inner.getDecision(decisionId);
+    const a = this.ahead.get(decisionId);
+    if (a === undefined) return this.inner.getDecision(decisionId);
     this.ahead.delete(decisionId);
     // found ahead: that is the record (written once); not found ahead: ask again, it may be there now
-    return p.then((json) => json ?? this.inner.getDecision(decisionId));
+    return a.read.answers.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
   }
 
   connect(): Promise<void> {
@@ -72,7 +87,7 @@ class PrefetchedStore implements Store {
 }
 
 export class JoinPrefetch {
-  private readonly ahead = new Map<string, Promise<string | null>>();
+  private readonly ahead = new Map<string, Ahead>();
   /** The applier's store: `getDecision` answers from the read-ahead first. */
   readonly store: Store;
 
@@ -87,18 +102,25 @@ export class JoinPrefetch {
   /** The consumer's next messages: ask the store for the records the applier will need. */
   readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
+    const ids: string[] = [];
+    const read: Read = { answers: NOTHING };
     for (const m of messages) {
       if (m.subject === this.skipSubject) continue;
       const id = DECISION_ID.exec(decoder.decode(m.data))?.[1];
       if (id === undefined || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
-      if (this.ahead.size >= this.capacity) return;
-      const p = this.inner.getDecision(id);
-      // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
-      p.catch(() => {
-        if (this.ahead.get(id) === p) this.ahead.delete(id);
-      });
-      this.ahead.set(id, p);
+      if (this.ahead.size >= this.capacity) break;
+      this.ahead.set(id, { read, index: ids.length });
+      ids.push(id);
     }
+    if (ids.length === 0) return;
+    const answers: Promise<readonly (string | null)[]> = this.inner.getDecisions
+      ? this.inner.getDecisions(ids)
+      : Promise.all(ids.map((id) => this.inner.getDecision(id)));
+    read.answers = answers;
+    // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
+    answers.catch(() => {
+      for (const id of ids) if (this.ahead.get(id)?.read === read) this.ahead.delete(id);
+    });
   };
 
   /** Forget everything read ahead (the consumer stopped or restarts elsewhere). */

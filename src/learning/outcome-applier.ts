@@ -24,6 +24,9 @@ import type { RewardOf } from './reward.ts';
 import type { ServedPolicies } from './served-policies.ts';
 
 const checkOutcome = TypeCompiler.Compile(Outcome);
+
+/** An outcome record under construction (complete once reward and weight are set). */
+type PartialOutcomeRecord = { -readonly [K in keyof OutcomeRecord]?: OutcomeRecord[K] };
 const decoder = new TextDecoder();
 
 export interface DeadLetter {
@@ -60,12 +63,26 @@ export interface OutcomeApplierDeps {
   readonly isStopping?: () => boolean;
 }
 
+/** A state's `router_policy_observations` series, for the policy it serves now. */
+interface ObservationSeries {
+  readonly policy: string;
+  readonly cell: { set(value: number): void };
+}
+
 export class OutcomeApplier {
   private readonly now: () => number;
   private storeUpSince = 0;
+  // the per-outcome series resolved once (prom-client hashes, and for a gauge sorts, the labels on every call)
+  private readonly receivedFromStream: { inc(): void };
+  private readonly appliedRoute: { inc(): void };
+  private readonly appliedRetry: { inc(): void };
+  private readonly observations = new Map<object, ObservationSeries>();
 
   constructor(private readonly deps: OutcomeApplierDeps) {
     this.now = deps.now ?? Date.now;
+    this.receivedFromStream = deps.metrics.receivedCells.cell({ source: 'stream' });
+    this.appliedRoute = deps.metrics.appliedCells.cell({ kind: 'route' });
+    this.appliedRetry = deps.metrics.appliedCells.cell({ kind: 'retry' });
     deps.store.onState((s) => {
       if (s === 'connected' || s === 'memory') this.storeUpSince = this.now();
     });
@@ -84,7 +101,7 @@ export class OutcomeApplier {
       return;
     }
     // a message some state has already handled (one state's snapshot is behind the other's) was counted then
-    if (msg.seq > policies.handledSeq) metrics.outcomesReceived.inc({ source: 'stream' });
+    if (msg.seq > policies.handledSeq) this.receivedFromStream.inc();
     const payload = decoder.decode(msg.data);
     let parsed: unknown;
     try {
@@ -135,25 +152,33 @@ export class OutcomeApplier {
     const { reward, weight } = rewardOf(outcome, record.context);
     state.policy.update(record.context, record.chosen, reward, weight);
     state.markApplied(record.decisionId, ttlFrom);
-    metrics.outcomesApplied.inc({ kind: record.kind });
-    metrics.policyObservations.set({ kind: record.kind, policy: state.policy.name }, state.policy.observations);
+    (record.kind === 'retry' ? this.appliedRetry : this.appliedRoute).inc();
+    this.observationsOf(state, record.kind).set(state.policy.observations);
     // per-route approval of first attempts: retries go to cards that were just declined
     if (record.kind === 'route') this.deps.approval.record(record.chosen, outcome.approved);
-    const logged: OutcomeRecord = {
-      type: 'outcome',
-      decisionId: record.decisionId,
-      approved: outcome.approved,
-      ...(outcome.responseCode !== undefined ? { responseCode: outcome.responseCode } : {}),
-      ...(outcome.feeMinor !== undefined ? { feeMinor: outcome.feeMinor } : {}),
-      ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
-      ...(outcome.occurredAt !== undefined ? { occurredAt: outcome.occurredAt } : {}),
-      reward,
-      weight,
-    };
-    this.deps.log.outcome(logged);
+    // built field by field (the same keys in the same order as before, so the same JSON line), without a
+    // temporary object per optional field
+    const logged: PartialOutcomeRecord = { type: 'outcome', decisionId: record.decisionId, approved: outcome.approved };
+    if (outcome.responseCode !== undefined) logged.responseCode = outcome.responseCode;
+    if (outcome.feeMinor !== undefined) logged.feeMinor = outcome.feeMinor;
+    if (outcome.latencyMs !== undefined) logged.latencyMs = outcome.latencyMs;
+    if (outcome.occurredAt !== undefined) logged.occurredAt = outcome.occurredAt;
+    logged.reward = reward;
+    logged.weight = weight;
+    this.deps.log.outcome(logged as OutcomeRecord);
     if (msg.seq % 1024 === 0) policies.prune(msg.timestampMs);
     this.advance(msg);
   };
+
+  private observationsOf(state: { readonly policy: { readonly name: string } }, kind: string): { set(value: number): void } {
+    const policy = state.policy.name;
+    let series = this.observations.get(state);
+    if (series === undefined || series.policy !== policy) {
+      series = { policy, cell: this.deps.metrics.observationCells.cell({ kind, policy }) };
+      this.observations.set(state, series);
+    }
+    return series.cell;
+  }
 
   private advance(msg: BusMessage): void {
     this.deps.policies.advance(msg.seq);

@@ -72,7 +72,12 @@ export class PolicyState {
    * before the applied-set is consulted, so pruning never changes what is applied.
    */
   prune(streamTimeMs: number): void {
-    for (const [id, at] of this.applied) if (at + this.ttlMs < streamTimeMs) this.applied.delete(id);
+    const applied = this.applied;
+    const ttlMs = this.ttlMs;
+    // forEach rather than for-of over entries: no [id, at] array per entry (deleting while iterating is defined)
+    applied.forEach((at, id) => {
+      if (at + ttlMs < streamTimeMs) applied.delete(id);
+    });
   }
 
   snapshot(): StateSnapshot {

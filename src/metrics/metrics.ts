@@ -23,6 +23,9 @@ export interface Metrics {
   countDecision(kind: string, policy: string, route: string): void;
   readonly decisionDuration: HotHistogram<'kind'>;
   readonly outcomesApplied: Counter<'kind'>;
+  /** `outcomesApplied` and `outcomesReceived` series for the outcome applier (added when read). */
+  readonly appliedCells: CounterCells<'kind'>;
+  readonly receivedCells: CounterCells<'source'>;
   readonly outcomesDuplicate: Counter;
   readonly outcomesRejected: Counter<'reason'>;
   readonly outcomesReceived: Counter<'source'>;
@@ -37,6 +40,8 @@ export interface Metrics {
   readonly outcomeSeq: Gauge;
   readonly snapshots: Counter<'result'>;
   readonly policyObservations: Gauge<'kind' | 'policy'>;
+  /** `policyObservations` series for the outcome applier (set on the gauge when it is read). */
+  readonly observationCells: GaugeCells<'kind' | 'policy'>;
   readonly adminChanges: Counter<'kind' | 'policy'>;
 }
 
@@ -47,6 +52,9 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
   const decisionCells = new CounterCells<'kind' | 'policy' | 'route'>();
   const decisionCounters = new Map<string, { inc(): void }>();
   const pendingCells = new GaugeCells<'buffer'>();
+  const appliedCells = new CounterCells<'kind'>();
+  const receivedCells = new CounterCells<'source'>();
+  const observationCells = new GaugeCells<'kind' | 'policy'>();
   new Gauge({
     name: 'router_approval_rate',
     help: 'Approval rate per route over its most recent applied outcomes (sliding window).',
@@ -91,7 +99,17 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       buckets: [0.00001, 0.00002, 0.00003, 0.00004, 0.00005, 0.00006, 0.00008, 0.0001, 0.000125, 0.00015, 0.0002, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: r,
     }),
-    outcomesApplied: new Counter({ name: 'router_outcomes_applied_total', help: 'Outcomes applied to the policy state, by decision kind.', labelNames: ['kind'], registers: r }),
+    outcomesApplied: new Counter({
+      name: 'router_outcomes_applied_total',
+      help: 'Outcomes applied to the policy state, by decision kind.',
+      labelNames: ['kind'],
+      registers: r,
+      collect() {
+        appliedCells.flush(this);
+      },
+    }),
+    appliedCells,
+    receivedCells,
     outcomesDuplicate: new Counter({ name: 'router_outcomes_duplicate_total', help: 'Outcomes for a decision already applied (ignored).', registers: r }),
     outcomesRejected: new Counter({
       name: 'router_outcomes_rejected_total',
@@ -99,7 +117,15 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       labelNames: ['reason'],
       registers: r,
     }),
-    outcomesReceived: new Counter({ name: 'router_outcomes_received_total', help: 'Outcomes received, by source (http publishes to the stream; stream is what the consumer read).', labelNames: ['source'], registers: r }),
+    outcomesReceived: new Counter({
+      name: 'router_outcomes_received_total',
+      help: 'Outcomes received, by source (http publishes to the stream; stream is what the consumer read).',
+      labelNames: ['source'],
+      registers: r,
+      collect() {
+        receivedCells.flush(this);
+      },
+    }),
     idempotentReplays: new Counter({ name: 'router_idempotent_replays_total', help: 'Route requests answered with an earlier decision for the same transactionId, by where it was found.', labelNames: ['source'], registers: r }),
     idempotencyConflicts: new Counter({ name: 'router_idempotency_conflicts_total', help: 'Decisions answered before the shared store could confirm the transactionId was new, and it was not.', registers: r }),
     dependencyUp: new Gauge({ name: 'router_dependency_up', help: '1 when the dependency (bus, store) is connected or embedded, else 0.', labelNames: ['dependency'], registers: r }),
@@ -122,7 +148,16 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
     pendingCells,
     outcomeSeq: new Gauge({ name: 'router_outcome_stream_sequence', help: 'Last outcome stream sequence included in the policy state.', registers: r }),
     snapshots: new Counter({ name: 'router_snapshots_total', help: 'Policy snapshot writes, by result (written, skipped, failed).', labelNames: ['result'], registers: r }),
-    policyObservations: new Gauge({ name: 'router_policy_observations', help: 'Distinct outcomes the policy state has learned from, by decision kind (route, retry) and policy.', labelNames: ['kind', 'policy'], registers: r }),
+    policyObservations: new Gauge({
+      name: 'router_policy_observations',
+      help: 'Distinct outcomes the policy state has learned from, by decision kind (route, retry) and policy.',
+      labelNames: ['kind', 'policy'],
+      registers: r,
+      collect() {
+        observationCells.flush(this);
+      },
+    }),
+    observationCells,
     adminChanges: new Counter({ name: 'router_policy_changes_total', help: 'Admin parameter changes applied from the stream, by decision kind and policy.', labelNames: ['kind', 'policy'], registers: r }),
   };
 }

@@ -200,6 +200,13 @@ export class RedisStore implements Store {
     return this.call('get decision', () => this.redis.get(`${this.p}d:${decisionId}`));
   }
 
+  /** Several records in one command (`MGET`): one answer per id, in order, null where there is none. */
+  getDecisions(decisionIds: readonly string[]): Promise<(string | null)[]> {
+    if (decisionIds.length === 0) return Promise.resolve([]); // MGET needs a key
+    const keys = decisionIds.map((id) => `${this.p}d:${id}`);
+    return this.call('get decisions', () => this.redis.mget(keys));
+  }
+
   loadSnapshot(name: string): Promise<SnapshotEntry | null> {
     return this.call('load snapshot', async () => {
       const [seq, json] = await this.redis.hmget(`${this.p}snapshot:${name}`, 'seq', 'json');

@@ -44,6 +44,11 @@ export interface Store {
   /** Write-behind of decisions that could not be claimed in time (set-if-absent per key). */
   putDecisions(writes: readonly DecisionWrite[]): Promise<void>;
   getDecision(decisionId: string): Promise<string | null>;
+  /**
+   * `getDecision` for several ids in one round trip: one answer per id, in order (the join's read-ahead).
+   * Optional: without it the read-ahead asks `getDecision` per id.
+   */
+  getDecisions?(decisionIds: readonly string[]): Promise<(string | null)[]>;
   loadSnapshot(name: string): Promise<SnapshotEntry | null>;
   /** Store if `seq` is greater than the stored one (or `force`); true when written. */
   saveSnapshot(name: string, entry: SnapshotEntry, force?: boolean): Promise<boolean>;

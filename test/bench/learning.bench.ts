@@ -13,6 +13,7 @@
  *   its decision in Redis, update the policy, log, ack); time from its "consuming outcomes" log line to
  *   its "caught up" line (both pino timestamps).
  */
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AckPolicy, DeliverPolicy, connect, nanos, type NatsConnection } from 'nats';
 import { Redis } from 'ioredis';
@@ -94,8 +95,22 @@ function logTime(output: string, msg: string, after: number): number | undefined
   return undefined;
 }
 
-/** Router: restart with no snapshot, apply the whole stream; outcomes per second. */
-async function routerRun(env: Record<string, string>, nodeArgs: readonly string[], redis: Redis, snapshotKey: string, n: number): Promise<{ rate: number; applied: number }> {
+/** CPU seconds (user + system, every thread) of a process so far, from /proc; NaN where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Router: restart with no snapshot, apply the whole stream; outcomes per second, and the router's CPU per
+ * outcome between the two log lines (read from /proc when each line is first seen, polled every 10 ms).
+ */
+async function routerRun(env: Record<string, string>, nodeArgs: readonly string[], redis: Redis, snapshotKey: string, n: number): Promise<{ rate: number; applied: number; cpuUs: number }> {
   await redis.del(snapshotKey);
   const started = Date.now();
   const router = await startRouter('router learning', env, nodeArgs);
@@ -103,16 +118,24 @@ async function routerRun(env: Record<string, string>, nodeArgs: readonly string[
     const deadline = Date.now() + 180_000;
     let from: number | undefined;
     let to: number | undefined;
+    let cpuFrom = Number.NaN;
+    let cpuTo = Number.NaN;
     while (Date.now() < deadline) {
-      from ??= logTime(router.output(), 'consuming outcomes', started);
+      if (from === undefined) {
+        from = logTime(router.output(), 'consuming outcomes', started);
+        if (from !== undefined) cpuFrom = cpuSeconds(router.child.pid);
+      }
       to = logTime(router.output(), 'policy state caught up with the outcome stream', started);
-      if (from !== undefined && to !== undefined) break;
-      await new Promise((r) => setTimeout(r, 50));
+      if (from !== undefined && to !== undefined) {
+        cpuTo = cpuSeconds(router.child.pid);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
     }
     if (from === undefined || to === undefined) throw new Error(`router did not catch up: ${router.output().slice(-2000)}`);
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
     const applied = Number(/router_outcomes_applied_total\{kind="route"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-    return { rate: n / Math.max(0.001, (to - from) / 1000), applied };
+    return { rate: n / Math.max(0.001, (to - from) / 1000), applied, cpuUs: ((cpuTo - cpuFrom) / n) * 1e6 };
   } finally {
     await router.stop();
   }
@@ -133,6 +156,7 @@ export async function bench(): Promise<BenchRow[]> {
   await redis.connect();
   const bare: number[] = [];
   const routed: number[] = [];
+  const cpu: number[] = [];
   let applied = 0;
   try {
     const router = await startRouter('router decisions', env);
@@ -151,8 +175,9 @@ export async function bench(): Promise<BenchRow[]> {
       const x = await routerRun(env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [], redis, `${namespace}:snapshot:route:linucb`, n);
       bare.push(b);
       routed.push(x.rate);
+      cpu.push(x.cpuUs);
       applied = x.applied;
-      process.stderr.write(`bench: learning: bare ${b.toFixed(0)} msg/s, router ${x.rate.toFixed(0)} outcomes/s (${x.applied} applied)\n`);
+      process.stderr.write(`bench: learning: bare ${b.toFixed(0)} msg/s, router ${x.rate.toFixed(0)} outcomes/s (${x.applied} applied, ${x.cpuUs.toFixed(0)} us CPU per outcome)\n`);
     }
   } finally {
     await redis.quit();
@@ -164,6 +189,7 @@ export async function bench(): Promise<BenchRow[]> {
   return [
     { group: 'learning', name: 'bare consume + ack (nats client)', value: b, unit: 'msg/s', note: `${n} messages x ${repeats}, medians` },
     { group: 'learning', name: 'router outcomes applied from JetStream', value: x, unit: 'outcomes/s', baseline: b, target: '>= 50% of bare', pass: x >= 0.5 * b && applied === n, note: `join in Redis, linucb update, log, ack; ${applied} of ${n} applied` },
+    { group: 'learning', name: 'router CPU per outcome applied', value: median(cpu), unit: 'us', note: 'router process, every thread (GC and compiler included), between the two log lines; /proc' },
   ];
 }
 

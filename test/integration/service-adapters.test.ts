@@ -9,7 +9,7 @@ import { NatsBus } from '../../src/bus/nats-bus.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { NATS_URL, REDIS_URL, uniqueNamespace, until } from './service-support.ts';
+import { NATS_URL, REDIS_URL, busWithStream, uniqueNamespace, until } from './service-support.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -25,17 +25,7 @@ const buses: [string, () => Promise<Bus>][] = [
 
 describe.each(buses)('bus: %s', (_kind, make) => {
   async function setup(): Promise<{ bus: Bus; stream: string; subject: string }> {
-    const bus = await make();
-    await bus.connect();
-    const ns = uniqueNamespace();
-    const stream = `${ns.toUpperCase()}_S`;
-    const subject = `${ns}.events`;
-    cleanups.push(async () => {
-      await bus.deleteStream(stream);
-      await bus.close();
-    });
-    expect(await bus.ensureStream({ name: stream, subjects: [subject] })).toBe(stream);
-    return { bus, stream, subject };
+    return busWithStream(await make(), (fn) => cleanups.push(fn));
   }
 
   it('publishes with increasing sequence numbers; a repeated msgId is stored once', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { Redis } from 'ioredis';
+import type { Bus } from '../../src/bus/bus.ts';
 
 export const NATS_URL = process.env['TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -18,6 +19,24 @@ export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export function uniqueNamespace(): string {
   return `t${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * A connected bus with a stream of its own (`<NS>_S` capturing `<ns>.events`); `onCleanup` is handed what
+ * deletes the stream and closes the bus.
+ */
+export async function busWithStream<B extends Bus>(bus: B, onCleanup: (fn: () => Promise<void>) => void): Promise<{ bus: B; stream: string; subject: string }> {
+  await bus.connect();
+  const ns = uniqueNamespace();
+  const stream = `${ns.toUpperCase()}_S`;
+  const subject = `${ns}.events`;
+  onCleanup(async () => {
+    await bus.deleteStream(stream);
+    await bus.close();
+  });
+  const owner = await bus.ensureStream({ name: stream, subjects: [subject] });
+  if (owner !== stream) throw new Error(`stream ${stream} was not created (${owner} captures ${subject})`);
+  return { bus, stream, subject };
 }
 
 export async function freePort(): Promise<number> {
