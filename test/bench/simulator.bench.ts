@@ -7,6 +7,7 @@
  * - peak memory (max RSS) of the whole `ope` pipeline in a child process per log size, which must stay flat
  *   as the log grows. Sizes: `--sim-sizes=1000000,3000000` by default; add 10,000,000 with
  *   `npm run bench -- simulator --sim-sizes=1000000,3000000,10000000` (minutes: generation + two passes).
+ *   The estimator pass against reading is timed `--pass-repeats N` times (default 3), alternating: medians.
  *
  * Child mode: `tsx test/bench/simulator.bench.ts --child FILE` runs one `ope` and prints
  * `{ rows, seconds, maxRssMB }` as JSON.
@@ -21,6 +22,7 @@ import { BootstrapAccumulator, RowBatch, defaultEstimators, evaluateOffPolicy } 
 import { readLog } from '../../simulator/logs/index.ts';
 import { replayPolicy } from '../../simulator/replay/index.ts';
 import type { BenchRow } from './harness.ts';
+import { numberFlag } from './service/processes.ts';
 
 const ROUTES = ['acq-a', 'acq-b', 'acq-c', 'acq-d'];
 const NETWORKS = ['visa', 'mastercard', 'amex', 'discover'];
@@ -162,7 +164,7 @@ export async function bench(): Promise<BenchRow[]> {
     rows.push({ group, name: 'read CSV log (1M rows)', value: read / readSeconds, unit: 'rows/s' });
 
     // one estimator pass over the log against just reading it, alternating, medians over 3 repeats
-    rows.push(...(await passRatios(file, n)));
+    rows.push(...(await passRatios(file, n, numberFlag('pass-repeats', 3))));
 
     // replaying LinUCB over the whole log (Li et al. replay: a scan pass, then the replay)
     t0 = performance.now();
