@@ -83,7 +83,9 @@ export interface Bus {
   /**
    * Publish into the stream capturing `subject`; resolves with the stream sequence (the stream's ack).
    * `data` as bytes, or as a string sent UTF-8 encoded (the decision log publishes the record's JSON, the
-   * same string the store keeps, so a decision is not held once more as bytes).
+   * same string the store keeps, so a decision is not held once more as bytes). The bytes must not be
+   * written to after the call: the embedded bus keeps them as given when they are a Buffer (a Buffer's
+   * `slice` is a view), as it keeps the decision records' slab views (src/decisions/record-bytes.ts).
    */
   publish(subject: string, data: Uint8Array | string, options?: PublishOptions): Promise<number>;
   /**

@@ -22,8 +22,10 @@ interface Stream {
   readonly maxAgeMs: number;
   readonly duplicateWindowMs: number;
   /**
-   * The messages, in columns (no object per message kept): subject; data as published, bytes (copied) or a
-   * string (immutable, kept as is and encoded when delivered); publish time (`sinceStart`).
+   * The messages, in columns (no object per message kept): subject; data as published, bytes (`slice()`:
+   * a copy of a plain Uint8Array, a view of a Buffer's memory, so publishers never write to bytes they
+   * published, see Bus.publish) or a string (immutable, kept as is and encoded when delivered); publish
+   * time (`sinceStart`).
    */
   readonly subjectsOf: string[];
   readonly dataOf: (Uint8Array | string)[];
