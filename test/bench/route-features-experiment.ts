@@ -52,6 +52,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: 'linucb-region-detailed-0.1', name: 'linucb region + detailed at scale 0.1', policy: 'linucb', params: { features: detailedScaled(0.1), dimension: 128 } },
   { id: 'linucb-region-detailed-0.3', name: 'linucb region + detailed at scale 0.3', policy: 'linucb', params: { features: detailedScaled(0.3), dimension: 128 } },
   { id: 'linucb-region-alpha-0.2', name: 'linucb region, alpha 0.2', policy: 'linucb', params: { alpha: 0.2 } },
+  { id: 'linucb-region-alpha-0.4', name: 'linucb region, alpha 0.4', policy: 'linucb', params: { alpha: 0.4 } },
   { id: 'linucb-region-alpha-0.5', name: 'linucb region, alpha 0.5', policy: 'linucb', params: { alpha: 0.5 } },
   { id: 'linucb-region-floor-0.03', name: 'linucb region, floor 0.03', policy: 'linucb', params: { floor: 0.03 } },
   { id: 'lints-region', name: 'lints region (default)', policy: 'lints', params: {} },
