@@ -21,7 +21,6 @@ interface InFlight {
   readonly reject: (err: Error) => void;
 }
 
-
 /**
  * The messages of one `publishAll`, waiting together: one promise and one entry per message in the
  * in-flight map (the batch itself; the message is `token - first`), no promise or closure per message.
