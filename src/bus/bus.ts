@@ -57,6 +57,13 @@ export interface PublishOptions {
   readonly timeoutMs?: number;
 }
 
+/** One message of `Bus.publishAll`. */
+export interface PublishItem {
+  readonly subject: string;
+  readonly data: Uint8Array | string;
+  readonly msgId: string | undefined;
+}
+
 /** Handlers run one at a time, in delivery order; a throwing handler leaves its message unacked. */
 export type MessageHandler = (msg: BusMessage) => Promise<void>;
 
@@ -93,6 +100,11 @@ export interface Bus {
    * no promise per message. Throws where `publish` rejects. Absent on buses that do I/O.
    */
   publishNow?(subject: string, data: Uint8Array | string, options?: PublishOptions): number;
+  /**
+   * `Promise.all` of `publish` over the items, each its own message with its own msg id, in order: one
+   * promise for the batch instead of one per message (the decision log's flush). Optional.
+   */
+  publishAll?(items: readonly PublishItem[], timeoutMs?: number): Promise<void>;
   consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle>;
   /** Delete a stream (tests clean up after themselves). */
   deleteStream(stream: string): Promise<void>;

@@ -18,7 +18,7 @@ import {
 } from 'nats';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 import { PipelinedPublisher } from './nats-publisher.ts';
-import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
+import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishItem, PublishOptions, StreamSpec } from './bus.ts';
 
 export interface NatsBusOptions {
   readonly servers: string;
@@ -149,6 +149,12 @@ export class NatsBus implements Bus {
   publish(subject: string, data: Uint8Array | string, options: PublishOptions = {}): Promise<number> {
     if (!this.publisher || this.current !== 'connected') return Promise.reject(new DependencyUnavailableError('nats', `not connected (${this.current})`));
     return this.publisher.publish(subject, data, options.msgId, options.timeoutMs);
+  }
+
+  /** `publish` of each item, settled together (`PipelinedPublisher.publishAll`). */
+  publishAll(items: readonly PublishItem[], timeoutMs?: number): Promise<void> {
+    if (!this.publisher || this.current !== 'connected') return Promise.reject(new DependencyUnavailableError('nats', `not connected (${this.current})`));
+    return this.publisher.publishAll(items, timeoutMs);
   }
 
   async consume(spec: ConsumerSpec, handler: MessageHandler): Promise<ConsumerHandle> {

@@ -9,6 +9,7 @@
  */
 import { createInbox, headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
+import type { PublishItem } from './bus.ts';
 
 const MSG_ID = 'Nats-Msg-Id';
 const decoder = new TextDecoder();
@@ -20,6 +21,49 @@ interface InFlight {
   readonly reject: (err: Error) => void;
 }
 
+/**
+ * The messages of one `publishAll`, waiting together: one promise and one entry per message in the
+ * in-flight map (the batch itself; the message is `token - first`), no promise or closure per message.
+ * Settles as `Promise.all` over the messages' own promises would: resolved once every one is
+ * acknowledged, rejected by the first failure (the others still wait for their acknowledgement or time out).
+ */
+class Batch {
+  left: number;
+  settled = false;
+  resolve!: () => void;
+  reject!: (err: Error) => void;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly items: readonly PublishItem[],
+    readonly first: number,
+    readonly deadline: number,
+  ) {
+    this.left = items.length;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  subjectOf(token: number): string {
+    return this.items[token - this.first]!.subject;
+  }
+
+  acked(): void {
+    if (--this.left === 0 && !this.settled) {
+      this.settled = true;
+      this.resolve();
+    }
+  }
+
+  failed(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(err);
+  }
+}
+
 interface PubAckBody {
   readonly stream?: string;
   readonly seq?: number;
@@ -28,7 +72,7 @@ interface PubAckBody {
 
 export class PipelinedPublisher {
   private readonly prefix: string;
-  private readonly inFlight = new Map<number, InFlight>();
+  private readonly inFlight = new Map<number, InFlight | Batch>();
   private readonly sub: Subscription;
   private next = 0;
   private sweeper: NodeJS.Timeout | undefined;
@@ -65,30 +109,50 @@ export class PipelinedPublisher {
     });
   }
 
+  /**
+   * `Promise.all` of `publish` over the items (each its own message with its own `Nats-Msg-Id`, sent in
+   * order), with one promise for the batch instead of one per message.
+   */
+  publishAll(items: readonly PublishItem[], timeoutMs = this.timeoutMs): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    const batch = new Batch(items, this.next, Date.now() + timeoutMs);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const token = this.next++;
+      let hdrs: MsgHdrs | undefined;
+      if (item.msgId !== undefined) {
+        hdrs = headers();
+        hdrs.set(MSG_ID, item.msgId);
+      }
+      try {
+        this.nc.publish(item.subject, item.data, hdrs ? { reply: this.prefix + token, headers: hdrs } : { reply: this.prefix + token });
+      } catch (err) {
+        // as a rejected publish in Promise.all: the batch fails, the messages sent before it still wait
+        batch.failed(publishError(item.subject, String(err), err));
+        continue;
+      }
+      this.inFlight.set(token, batch);
+    }
+    if (this.inFlight.size > 0) this.sweeper ??= this.startSweeper();
+    return batch.done;
+  }
+
   private onAck(err: NatsError | null, msg: Msg): void {
     if (err) return; // the subscription closed: close() rejects what is left
     const token = Number(msg.subject.slice(this.prefix.length));
     const waiting = this.inFlight.get(token);
     if (!waiting) return; // timed out already (its retry is deduplicated by its msg id)
     this.inFlight.delete(token);
-    if (msg.data.length === 0) {
-      // a status without a body: 503 when no stream captures the subject
-      const code = msg.headers?.code ?? 0;
-      waiting.reject(publishError(waiting.subject, `no acknowledgement (status ${code} ${msg.headers?.description ?? ''})`.trim()));
-      return;
+    const subject = waiting instanceof Batch ? waiting.subjectOf(token) : waiting.subject;
+    const seq = ackSeq(subject, msg);
+    if (waiting instanceof Batch) {
+      if (typeof seq === 'number') waiting.acked();
+      else waiting.failed(seq);
+    } else if (typeof seq === 'number') {
+      waiting.resolve(seq);
+    } else {
+      waiting.reject(seq);
     }
-    let body: PubAckBody;
-    try {
-      body = JSON.parse(decoder.decode(msg.data)) as PubAckBody;
-    } catch (e) {
-      waiting.reject(publishError(waiting.subject, 'invalid acknowledgement', e));
-      return;
-    }
-    if (body.error || typeof body.seq !== 'number' || !body.stream) {
-      waiting.reject(publishError(waiting.subject, body.error ? `${body.error.code ?? '?'} ${body.error.description ?? ''}`.trim() : 'invalid acknowledgement'));
-      return;
-    }
-    waiting.resolve(body.seq);
   }
 
   private startSweeper(): NodeJS.Timeout {
@@ -97,7 +161,7 @@ export class PipelinedPublisher {
       for (const [token, waiting] of this.inFlight) {
         if (waiting.deadline > now) continue;
         this.inFlight.delete(token);
-        waiting.reject(publishError(waiting.subject, 'timed out waiting for the acknowledgement'));
+        fail(waiting, token, 'timed out waiting for the acknowledgement');
       }
       if (this.inFlight.size === 0) {
         clearInterval(timer);
@@ -112,7 +176,7 @@ export class PipelinedPublisher {
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const waiting of this.inFlight.values()) waiting.reject(publishError(waiting.subject, 'connection closed'));
+    for (const [token, waiting] of this.inFlight) fail(waiting, token, 'connection closed');
     this.inFlight.clear();
     try {
       this.sub.unsubscribe();
@@ -120,6 +184,30 @@ export class PipelinedPublisher {
       // already closed
     }
   }
+}
+
+function fail(waiting: InFlight | Batch, token: number, why: string): void {
+  if (waiting instanceof Batch) waiting.failed(publishError(waiting.subjectOf(token), why));
+  else waiting.reject(publishError(waiting.subject, why));
+}
+
+/** The stream sequence an acknowledgement gives, or why it is not one. */
+function ackSeq(subject: string, msg: Msg): number | DependencyUnavailableError {
+  if (msg.data.length === 0) {
+    // a status without a body: 503 when no stream captures the subject
+    const code = msg.headers?.code ?? 0;
+    return publishError(subject, `no acknowledgement (status ${code} ${msg.headers?.description ?? ''})`.trim());
+  }
+  let body: PubAckBody;
+  try {
+    body = JSON.parse(decoder.decode(msg.data)) as PubAckBody;
+  } catch (e) {
+    return publishError(subject, 'invalid acknowledgement', e);
+  }
+  if (body.error || typeof body.seq !== 'number' || !body.stream) {
+    return publishError(subject, body.error ? `${body.error.code ?? '?'} ${body.error.description ?? ''}`.trim() : 'invalid acknowledgement');
+  }
+  return body.seq;
 }
 
 function publishError(subject: string, why: string, cause?: unknown): DependencyUnavailableError {

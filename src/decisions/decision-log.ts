@@ -59,7 +59,9 @@ export class DecisionLog {
           for (const p of batch) bus.publishNow(p.subject, p.data, { msgId: p.msgId });
           return;
         }
-        await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
+        // one promise for the batch where the bus can (NATS), else one per message
+        if (bus.publishAll) await bus.publishAll(batch);
+        else await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),
       onPending: (n) => pending.set(n),

@@ -11,7 +11,8 @@ import { RouterError } from '../../policies/errors.ts';
 import type { BusMessage } from '../bus/bus.ts';
 import { decidedAtOf, decisionKindOf } from '../decisions/decision-id.ts';
 import type { DecisionLog, OutcomeRecord } from '../decisions/decision-log.ts';
-import { MAX_RETRY_DELAY_MS, parseDecisionRecord, ttlStartOf, type DecisionRecord } from '../decisions/decision-record.ts';
+import { MAX_RETRY_DELAY_MS, ttlStartOf } from '../decisions/decision-record.ts';
+import { parseJoinedDecision, type JoinedDecision } from '../decisions/join-record.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import { Outcome } from '../http/schemas.ts';
 import type { ApprovalWindow } from '../metrics/approval-window.ts';
@@ -226,7 +227,7 @@ export class OutcomeApplier {
    * store. null when it is not there (after a short grace for write-behind); undefined when stopping while
    * the store is unreachable. Retries while the store is down: outcomes wait, decisions keep flowing.
    */
-  private async join(decisionId: string, streamTimeMs: number): Promise<DecisionRecord | null | undefined> {
+  private async join(decisionId: string, streamTimeMs: number): Promise<JoinedDecision | null | undefined> {
     const { recent, store, metrics } = this.deps;
     const local = store.kind === 'memory' ? recent.byDecisionId(decisionId) : recent.persistedByDecisionId(decisionId);
     if (local) return local;
@@ -236,7 +237,7 @@ export class OutcomeApplier {
       if (this.deps.isStopping?.()) return undefined;
       try {
         const json = await store.getDecision(decisionId);
-        if (json !== null) return parseDecisionRecord(json);
+        if (json !== null) return parseJoinedDecision(json);
         if (store.kind === 'memory') return null;
         // wait only for one of our ids that may still be in a write-behind buffer: a fresh decision, or
         // any decision right after the store came back
