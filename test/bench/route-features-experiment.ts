@@ -19,7 +19,8 @@ import { fieldReader } from '../../policies/core/derived-fields.ts';
 import { Rng } from '../../policies/core/rng.ts';
 import { createPolicy } from '../../policies/registry.ts';
 import { runSeed } from '../../simulator/online/runner.ts';
-import { createProgress } from '../../simulator/report/progress.ts';
+import { createProgress, type Progress } from '../../simulator/report/progress.ts';
+import { spreadOf } from '../../simulator/online/spread.ts';
 import { renderTable } from '../../simulator/report/table.ts';
 import { createWorld, isScenarioName, SCENARIO_NAMES } from '../../simulator/worlds/index.ts';
 
@@ -72,21 +73,19 @@ export interface VariantResult {
   readonly se: number;
 }
 
-export function runRouteFeaturesExperiment(scenario: string, n: number, seeds: number, variants: readonly Variant[], onSeed?: (seed: number) => void, tick?: (k: number) => void): VariantResult[] {
+/** Every variant on `seeds` seeds in lockstep; `progress` (optional) is ticked per decision and labelled per seed. */
+export function runRouteFeaturesExperiment(scenario: string, n: number, seeds: number, variants: readonly Variant[], progress?: Progress): VariantResult[] {
   const regret = variants.map(() => [] as number[]);
   for (let seed = 1; seed <= seeds; seed++) {
     const world = createWorld(scenario, { horizon: n });
     const policies = variants.map((v) => createPolicy(v.policy, v.params));
-    const progress = tick ? { tick, update() {}, setLabel() {}, setTotal() {}, finish() {}, done: 0 } : undefined;
     const runs = runSeed(world, policies, seed, { n, batch: 50, calibrationBins: 0, ...(progress ? { progress } : {}) });
     runs.forEach((r, i) => regret[i]!.push(r.regret));
-    onSeed?.(seed);
+    progress?.setLabel(`route features ${scenario}, seed ${seed} of ${seeds} done`);
   }
   return variants.map((v, i) => {
-    const xs = regret[i]!;
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-    return { name: v.name, regret: xs, mean, se: sd / Math.sqrt(xs.length) };
+    const s = spreadOf(regret[i]!);
+    return { name: v.name, regret: s.values, mean: s.mean, se: s.sd / Math.sqrt(s.values.length) };
   });
 }
 
@@ -150,7 +149,7 @@ function main(argv: readonly string[]): void {
     return;
   }
   const bar = createProgress({ label: `route features ${scenario}`, total: n * seeds * chosen.length, stream: process.stderr, isTTY: process.stderr.isTTY === true, unit: 'decisions' });
-  const results = runRouteFeaturesExperiment(scenario, n, seeds, chosen, (s) => bar.setLabel(`route features ${scenario}, seed ${s} of ${seeds} done`), (k) => bar.tick(k));
+  const results = runRouteFeaturesExperiment(scenario, n, seeds, chosen, bar);
   bar.finish();
   process.stdout.write(`scenario ${scenario}, ${n} payments, outcomes in batches of 50, seeds 1-${seeds}: expected approvals lost against the oracle\n`);
   process.stdout.write(renderTable([{ header: 'variant' }, { header: 'regret (mean ± s.e.)', align: 'right' }, { header: 'per seed' }], results.map((r) => [r.name, `${r.mean.toFixed(1)} ± ${r.se.toFixed(1)}`, r.regret.map((x) => x.toFixed(0)).join(' ')])) + '\n');
