@@ -12,15 +12,12 @@ import { schemeRegionOf } from './scheme-regions.ts';
 
 export type FieldReader = (ctx: Context) => ContextValue;
 
-export const DERIVED_FIELDS: readonly string[] = ['issuerRegion'];
-
-const readIssuerRegion: FieldReader = (ctx) => {
-  const own = ctx['issuerRegion'];
-  return own !== undefined ? own : schemeRegionOf(ctx['issuerCountry']);
-};
+/** The derived fields by name (a context's own value of that name wins). */
+const DERIVED: ReadonlyMap<string, FieldReader> = new Map([
+  ['issuerRegion', (ctx: Context) => ctx['issuerRegion'] ?? schemeRegionOf(ctx['issuerCountry'])],
+]);
 
 /** The reader of a context field: the field itself, or its derivation for a derived field. */
 export function fieldReader(field: string): FieldReader {
-  if (field === 'issuerRegion') return readIssuerRegion;
-  return (ctx) => ctx[field];
+  return DERIVED.get(field) ?? ((ctx) => ctx[field]);
 }
