@@ -13,13 +13,12 @@
  *   its decision in Redis, update the policy, log, ack); time from its "consuming outcomes" log line to
  *   its "caught up" line (both pino timestamps).
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AckPolicy, DeliverPolicy, connect, nanos, type NatsConnection } from 'nats';
 import { Redis } from 'ioredis';
 import { formatTable, type BenchRow } from './harness.ts';
 import { cleanUp } from './service/cleanup.ts';
-import { flag, median, numberFlag, startRouter, waitReady, type ServerProcess } from './service/processes.ts';
+import { cpuSeconds, flag, median, numberFlag, startRouter, waitReady, type ServerProcess } from './service/processes.ts';
 
 const encoder = new TextEncoder();
 
@@ -96,15 +95,6 @@ function logTime(output: string, msg: string, after: number): number | undefined
 }
 
 /** CPU seconds (user + system, every thread) of a process so far, from /proc; NaN where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /**
  * Router: restart with no snapshot, apply the whole stream; outcomes per second, and the router's CPU per

@@ -217,3 +217,14 @@ export function numberFlag(name: string, fallback: number): number {
   const n = v === undefined ? Number.NaN : Number(v);
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
+
+/** CPU time (user + system, every thread) a process has used, from /proc/<pid>/stat; NaN where it cannot be read. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -7,18 +7,11 @@
  * every thread, `/proc/<pid>/stat`, over the run). Prints medians. `--node-args "A|B"`: a router per set of
  * node flags (after those of the start script, so they override them).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { renderTable } from '../../../simulator/report/table.ts';
 import { load } from './load.ts';
-import { flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
+import { cpuSeconds, flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
 
-const TICKS_PER_SECOND = 100;
-
-function cpuSeconds(p: ServerProcess): number {
-  const stat = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
 
 const trees = (flag('trees') ?? '.').split(',').map((t) => resolve(t));
 const policies = (flag('policies') ?? 'linucb,thompson').split(',');
@@ -48,9 +41,9 @@ try {
     const results = new Map<string, { rps: number; p99: number; own: number; cpu: number }>();
     for (const s of order) {
       const before = s.router ? await scrape(s.p) : new Map<string, number>();
-      const cpu0 = cpuSeconds(s.p);
+      const cpu0 = cpuSeconds(s.p.child.pid);
       const res = await load(s.p.url, { connections, durationSeconds: seconds });
-      const cpu = (cpuSeconds(s.p) - cpu0) / Math.max(1, res.requests);
+      const cpu = (cpuSeconds(s.p.child.pid) - cpu0) / Math.max(1, res.requests);
       const own = s.router ? histogramQuantile(await scrape(s.p), before, 'router_decision_duration_seconds', 0.99, 'kind="route"').value * 1e6 : Number.NaN;
       results.set(s.label, { rps: res.rps, p99: res.p99Ms, own, cpu: cpu * 1e6 });
       process.stderr.write(`repeat ${r + 1} ${s.label}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99Ms.toFixed(2)} ms, own p99 ${own.toFixed(1)} us, ${(cpu * 1e6).toFixed(1)} us CPU/request\n`);
@@ -69,8 +62,9 @@ try {
 } finally {
   for (const s of servers) await s.p.stop();
 }
-process.stdout.write('| server | req/s | ratio to bare | p99 | p99 / bare | own time p99 | CPU per request |\n| --- | --- | --- | --- | --- | --- | --- |\n');
-for (const [label, row] of rows) {
+const columns = ['server', 'req/s', 'ratio to bare', 'p99', 'p99 / bare', 'own time p99', 'CPU per request'].map((header) => ({ header }));
+const table = [...rows].map(([label, row]) => {
   const own = median(row.own);
-  process.stdout.write(`| ${label} | ${median(row.rps).toFixed(0)} | ${median(row.rpsRatio).toFixed(3)} | ${median(row.p99).toFixed(2)} ms | ${median(row.p99Ratio).toFixed(2)} | ${Number.isNaN(own) ? '' : `${own.toFixed(0)} us`} | ${median(row.cpu).toFixed(0)} us |\n`);
-}
+  return [label, median(row.rps).toFixed(0), median(row.rpsRatio).toFixed(3), `${median(row.p99).toFixed(2)} ms`, median(row.p99Ratio).toFixed(2), Number.isNaN(own) ? '' : `${own.toFixed(0)} us`, `${median(row.cpu).toFixed(0)} us`];
+});
+process.stdout.write(renderTable(columns, table, { style: 'markdown' }) + '\n');
