@@ -116,14 +116,9 @@ export class DecisionService {
     return this.writes.pending;
   }
 
-  async route(body: RouteRequest): Promise<RouteAnswer> {
-    const reply = await this.routeReply(body);
-    return typeof reply === 'string' ? (JSON.parse(reply) as RouteAnswer) : reply;
-  }
-
   /**
-   * `route`, answering with the answer's JSON, serialised with the decision record in one pass; without a
-   * promise when nothing waits (the in-memory store). A throw is a failed request, as `route`'s rejection.
+   * `POST /v1/route`: the answer's JSON, serialised with the decision record in one pass; without a promise
+   * when nothing waits (the in-memory store). A throw is a failed request.
    */
   routeReply(body: RouteRequest): RouteReply | Promise<RouteReply> {
     const started = performance.now();
@@ -148,14 +143,9 @@ export class DecisionService {
   }
 
   /**
-   * One decision of any kind (route now; retry reuses it with its own policy state and idempotency key):
-   * reseed the Rng with (seed, key), decide from in-memory state, claim the idempotency key (fail open),
-   * log. Resolves with the decision to answer with: this one, or the one another replica made first.
+   * One decision: reseed the Rng with (seed, key), decide from in-memory state, claim the idempotency key
+   * (fail open), log. `kept` is the decision to answer with: this one, or the one another replica made first.
    */
-  decide(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): DecisionRecord | Promise<DecisionRecord> {
-    return this.make(kind, txKey, key, context, candidates, state, now).kept;
-  }
-
   private make(kind: DecisionKind, txKey: string, key: string, context: Context & PaymentContext, candidates: readonly string[], state: PolicyState, now: number): Made {
     const policy = state.policy;
     const out = this.buffer;
@@ -212,7 +202,7 @@ export class DecisionService {
   /**
    * Keep a decision so that its outcome can be joined on any replica and any policy can be evaluated from
    * the log: in memory, claimed in the shared store under `txKey` for `ttlMs` (fail open: write-behind
-   * when the store is slow or down), and on the decision log. Used by `decide` and by the retry service.
+   * when the store is slow or down), and on the decision log. Used by `make` and by the retry service.
    * Resolves with the decision to answer with: this one, or the one another replica kept first.
    */
   async keep(txKey: string, record: DecisionRecord, now: number, ttlMs: number): Promise<DecisionRecord> {
