@@ -24,6 +24,8 @@ export const DEFAULT_ROUTE_POLICY: string = PREFERRED_ROUTE_POLICIES.find(isPoli
  * features recovered the largest share of soft declines in the retry experiment (docs/retry.md).
  */
 export const DEFAULT_RETRY_POLICY = 'linucb';
+/** LOG_LEVEL's values (pino's levels). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Seed of the per-decision Rng (`rng.reseed(seed, transactionId)`); logged with every decision. */
 export const DEFAULT_SEED = 20261122;
 
@@ -151,8 +153,8 @@ export function loadConfig(env: Env, defaults: ConfigDefaults = { hostname: 'loc
   }
   const routePolicy = policyName(env, 'ROUTE_POLICY', DEFAULT_ROUTE_POLICY);
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new InvalidConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new InvalidConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
   }
   return {
     port,

@@ -6,6 +6,7 @@
  */
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Bindings } from 'pino';
+import { LOG_LEVELS } from '../config.ts';
 
 export class ErrorsOnlyLogController extends LogController {
   override incomingRequest(): void {
@@ -19,7 +20,6 @@ export class ErrorsOnlyLogController extends LogController {
 
 type LogArgs = [obj: unknown, msg?: string, ...args: unknown[]];
 type LogMethod = (...args: LogArgs) => void;
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
 
 /**
@@ -61,7 +61,7 @@ class RequestLogger {
 
   static {
     // each level writes through the child, made by the first call
-    for (const level of LEVELS) {
+    for (const level of LOG_LEVELS) {
       Object.defineProperty(RequestLogger.prototype, level, {
         value(this: RequestLogger, ...args: LogArgs): void {
           (this.logger[level] as LogMethod)(...args);
