@@ -26,7 +26,7 @@ import { createRouter } from '../src/router.ts';
 
 const RETRY_ONLY = new Set(['fixed']);
 
-function parseArgs(argv: readonly string[]): { scenario: string; n: number; batch: number; seed: number; seeds: number; blame: string; params: { readonly [key: string]: unknown } | undefined; policies: string[]; json: boolean; markdown: boolean } {
+function parseArgs(argv: readonly string[]): { scenario: string; n: number; batch: number; seed: number; seeds: number; blame: string; params: string | undefined; policies: string[]; json: boolean; markdown: boolean } {
   const out: ReturnType<typeof parseArgs> = { scenario: 'stable', n: 20_000, batch: 50, seed: 1, seeds: 1, blame: 'off', params: undefined, policies: POLICY_NAMES.filter((p) => !RETRY_ONLY.has(p) && !p.startsWith('retry')), json: false, markdown: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -46,16 +46,8 @@ function parseArgs(argv: readonly string[]): { scenario: string; n: number; batc
     else if (a === '--seed') out.seed = int('--seed', need());
     else if (a === '--seeds') out.seeds = int('--seeds', need());
     else if (a === '--blame') out.blame = need();
-    else if (a === '--params') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(need());
-      } catch (err) {
-        throw new Error(`--params: not JSON (${(err as Error).message})`);
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('--params: must be a JSON object of policy params');
-      out.params = parsed as { readonly [key: string]: unknown };
-    } else if (a === '--policies') out.policies = need().split(',').filter(Boolean);
+    else if (a === '--params') out.params = need();
+    else if (a === '--policies') out.policies = need().split(',').filter(Boolean);
     else if (a === '--json') out.json = true;
     else if (a === '--markdown') out.markdown = true;
     else throw new Error(`unknown argument "${a}"; known: --scenario --n --batch --seed --seeds --blame --params --policies --json --markdown`);
@@ -68,7 +60,7 @@ function parseArgs(argv: readonly string[]): { scenario: string; n: number; batc
 async function runPolicy(policy: string, args: ReturnType<typeof parseArgs>, seed: number): Promise<TrafficTotals & { seconds: number; observations: number; decisionUs: number }> {
   const world = createWorld(args.scenario, { horizon: args.n });
   const env: Record<string, string> = { PORT: '0', LOG_LEVEL: 'silent', ROUTE_POLICY: policy, ROUTER_SEED: String(seed), ROUTE_BLAME: args.blame };
-  if (args.params !== undefined) env['ROUTE_POLICY_PARAMS'] = JSON.stringify(args.params);
+  if (args.params !== undefined) env['ROUTE_POLICY_PARAMS'] = args.params; // checked by loadConfig, naming the param
   const router = await createRouter(loadConfig(env));
   await router.startLearning();
   while (!router.learner.loaded) await new Promise((r) => setTimeout(r, 5));
@@ -128,11 +120,11 @@ async function main(): Promise<void> {
     return { policy, share: spreadOf(mine.map((r) => r.share)), served: mean((r) => r.served), static: mean((r) => r.static), oracle: mean((r) => r.oracle), realised: mean((r) => r.realised), observations: mean((r) => r.observations), decisionUs: mean((r) => r.decisionUs), seconds: mean((r) => r.seconds) };
   });
   if (args.json) {
-    process.stdout.write(JSON.stringify({ scenario: args.scenario, n: args.n, batch: args.batch, seed: args.seed, seeds, blame: args.blame, params: args.params ?? null, staticPriority: rule.priority, summary, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ scenario: args.scenario, n: args.n, batch: args.batch, seed: args.seed, seeds, blame: args.blame, params: args.params === undefined ? null : (JSON.parse(args.params) as unknown), staticPriority: rule.priority, summary, rows }, null, 2) + '\n');
     return;
   }
   process.stdout.write(
-    `served-gap: scenario ${args.scenario}, ${args.n} transactions, outcomes reported in batches of ${args.batch}, seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${args.seed}`}, blame ${args.blame}${args.params !== undefined ? `, params ${JSON.stringify(args.params)}` : ''}\n` +
+    `served-gap: scenario ${args.scenario}, ${args.n} transactions, outcomes reported in batches of ${args.batch}, seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${args.seed}`}, blame ${args.blame}${args.params !== undefined ? `, params ${args.params}` : ''}\n` +
       `best static route priority: ${rule.priority.join(' > ')}\n\n`,
   );
   const many = seeds.length > 1;
