@@ -17,6 +17,11 @@ const DERIVED: ReadonlyMap<string, FieldReader> = new Map([
   ['issuerRegion', (ctx: Context) => ctx['issuerRegion'] ?? schemeRegionOf(ctx['issuerCountry'])],
 ]);
 
+/** Whether `field` is derived (a categorical value: numeric and cyclic features cannot read it). */
+export function isDerivedField(field: string): boolean {
+  return DERIVED.has(field);
+}
+
 /** The reader of a context field: the field itself, or its derivation for a derived field. */
 export function fieldReader(field: string): FieldReader {
   return DERIVED.get(field) ?? ((ctx) => ctx[field]);

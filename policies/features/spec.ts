@@ -9,6 +9,7 @@
  * into the remaining slots, so unknown values never crash and the size never changes.
  */
 import { InvalidConfigError } from '../errors.ts';
+import { isDerivedField } from '../core/derived-fields.ts';
 
 /** Constant 1 (the intercept). One dense slot. */
 export interface BiasFeature {
@@ -256,6 +257,13 @@ function fieldName(where: string, v: unknown): string {
   return v;
 }
 
+/** A field a numeric or cyclic feature reads: not a derived one (those are categorical values). */
+function numberField(where: string, v: unknown): string {
+  const field = fieldName(where, v);
+  if (isDerivedField(field)) throw new InvalidConfigError(where, `"${field}" is a derived categorical field; use it in a categorical or cross feature`);
+  return field;
+}
+
 function finite(where: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidConfigError(where, `must be a finite number, got ${JSON.stringify(v)}`);
   return v;
@@ -275,7 +283,7 @@ function parseFeature(where: string, v: unknown): FeatureSpec {
       return { kind: 'bias' };
     case 'numeric': {
       onlyKeys(where, v, ['kind', 'field', 'transform', 'scale', 'min', 'max', 'placement']);
-      const out: { -readonly [K in keyof NumericFeature]: NumericFeature[K] } = { kind: 'numeric', field: fieldName(`${where}.field`, v.field) };
+      const out: { -readonly [K in keyof NumericFeature]: NumericFeature[K] } = { kind: 'numeric', field: numberField(`${where}.field`, v.field) };
       if (v.transform !== undefined) {
         if (v.transform !== 'identity' && v.transform !== 'log1p') {
           throw new InvalidConfigError(`${where}.transform`, `must be "identity" or "log1p", got ${JSON.stringify(v.transform)}`);
@@ -300,7 +308,7 @@ function parseFeature(where: string, v: unknown): FeatureSpec {
       onlyKeys(where, v, ['kind', 'field', 'period']);
       const period = finite(`${where}.period`, v.period);
       if (!(period > 0)) throw new InvalidConfigError(`${where}.period`, `must be > 0, got ${period}`);
-      return { kind: 'cyclic', field: fieldName(`${where}.field`, v.field), period };
+      return { kind: 'cyclic', field: numberField(`${where}.field`, v.field), period };
     }
     case 'categorical': {
       onlyKeys(where, v, ['kind', 'field', 'scale']);

@@ -52,6 +52,12 @@ describe('derived fields', () => {
     expect(read({})).toBe(OTHER_REGION);
   });
 
+  it('is refused by numeric and cyclic features, naming the field', () => {
+    const spec = (f: unknown) => parseEncoderSpec({ dimension: 16, hashing: 'signed', features: [{ kind: 'bias' }, f] } as never);
+    expect(() => spec({ kind: 'numeric', field: 'issuerRegion' })).toThrow(/features\[1\]\.field: "issuerRegion" is a derived categorical field/);
+    expect(() => spec({ kind: 'cyclic', field: 'issuerRegion', period: 10 })).toThrow(InvalidConfigError);
+  });
+
   it('reads any other field as is', () => {
     expect(fieldReader('mcc')({ mcc: '5411' })).toBe('5411');
     expect(fieldReader('missing')({ mcc: '5411' })).toBeUndefined();
