@@ -18,17 +18,11 @@ import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from '../store/store.ts';
 
 const decoder = new TextDecoder();
-const NOTHING: Promise<readonly (string | null)[]> = Promise.resolve([]);
 const DECISION_ID = /"decisionId"\s*:\s*"([^"\\]{1,256})"/;
 
-/** One read of several records (set right after its ids are gathered). */
-interface Read {
-  answers: Promise<readonly (string | null)[]>;
-}
-
-/** A record read ahead: answer `index` of one read. */
+/** A record read ahead: answer `index` of one read of several records. */
 interface Ahead {
-  readonly read: Read;
+  readonly answers: Promise<readonly (string | null)[]>;
   readonly index: number;
 }
 
@@ -48,7 +42,7 @@ class PrefetchedStore implements Store {
     if (a === undefined) return this.inner.getDecision(decisionId);
     this.ahead.delete(decisionId);
     // found ahead: that is the record (written once); not found ahead: ask again, it may be there now
-    return a.read.answers.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
+    return a.answers.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
   }
 
   connect(): Promise<void> {
@@ -102,24 +96,23 @@ export class JoinPrefetch {
   /** The consumer's next messages: ask the store for the records the applier will need. */
   readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
-    const ids: string[] = [];
-    const read: Read = { answers: NOTHING };
+    const ids = new Set<string>();
     for (const m of messages) {
       if (m.subject === this.skipSubject) continue;
       const id = DECISION_ID.exec(decoder.decode(m.data))?.[1];
-      if (id === undefined || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
-      if (this.ahead.size >= this.capacity) break;
-      this.ahead.set(id, { read, index: ids.length });
-      ids.push(id);
+      if (id === undefined || ids.has(id) || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
+      if (this.ahead.size + ids.size >= this.capacity) break;
+      ids.add(id);
     }
-    if (ids.length === 0) return;
+    if (ids.size === 0) return;
+    const list = [...ids];
     const answers: Promise<readonly (string | null)[]> = this.inner.getDecisions
-      ? this.inner.getDecisions(ids)
-      : Promise.all(ids.map((id) => this.inner.getDecision(id)));
-    read.answers = answers;
+      ? this.inner.getDecisions(list)
+      : Promise.all(list.map((id) => this.inner.getDecision(id)));
+    list.forEach((id, index) => this.ahead.set(id, { answers, index }));
     // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
     answers.catch(() => {
-      for (const id of ids) if (this.ahead.get(id)?.read === read) this.ahead.delete(id);
+      for (const id of list) if (this.ahead.get(id)?.answers === answers) this.ahead.delete(id);
     });
   };
 
