@@ -92,14 +92,9 @@ export class PipelinedPublisher {
   /** Resolves with the stream sequence once the stream acknowledged the message. */
   publish(subject: string, data: Uint8Array | string, msgId: string | undefined, timeoutMs = this.timeoutMs): Promise<number> {
     const token = this.next++;
-    let hdrs: MsgHdrs | undefined;
-    if (msgId !== undefined) {
-      hdrs = headers();
-      hdrs.set(MSG_ID, msgId);
-    }
     return new Promise<number>((resolve, reject) => {
       try {
-        this.nc.publish(subject, data, hdrs ? { reply: this.prefix + token, headers: hdrs } : { reply: this.prefix + token });
+        this.send(token, subject, data, msgId);
       } catch (err) {
         reject(publishError(subject, String(err), err));
         return;
@@ -107,6 +102,18 @@ export class PipelinedPublisher {
       this.inFlight.set(token, { subject, deadline: Date.now() + timeoutMs, resolve, reject });
       this.sweeper ??= this.startSweeper();
     });
+  }
+
+  /** One message with its acknowledgement asked to `prefix + token` and its `Nats-Msg-Id` header (if any). */
+  private send(token: number, subject: string, data: Uint8Array | string, msgId: string | undefined): void {
+    const reply = this.prefix + token;
+    if (msgId === undefined) {
+      this.nc.publish(subject, data, { reply });
+      return;
+    }
+    const hdrs: MsgHdrs = headers();
+    hdrs.set(MSG_ID, msgId);
+    this.nc.publish(subject, data, { reply, headers: hdrs });
   }
 
   /**
@@ -119,13 +126,8 @@ export class PipelinedPublisher {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const token = this.next++;
-      let hdrs: MsgHdrs | undefined;
-      if (item.msgId !== undefined) {
-        hdrs = headers();
-        hdrs.set(MSG_ID, item.msgId);
-      }
       try {
-        this.nc.publish(item.subject, item.data, hdrs ? { reply: this.prefix + token, headers: hdrs } : { reply: this.prefix + token });
+        this.send(token, item.subject, item.data, item.msgId);
       } catch (err) {
         // as a rejected publish in Promise.all: the batch fails, the messages sent before it still wait
         batch.failed(publishError(item.subject, String(err), err));
