@@ -4,7 +4,7 @@
  * built from one set of texts, so each probability, score and string is formatted once. A property test
  * compares both against `JSON.stringify` and fastify's serializer.
  */
-import { rankOrder, type DecisionRecord } from './decision-record.ts';
+import { rankOrderFinite, type DecisionRecord } from './decision-record.ts';
 
 /** Each field of `T` as its JSON text (an array as the texts of its items). */
 type JsonTexts<T> = { readonly [K in keyof T]: T[K] extends readonly unknown[] ? readonly string[] : string };
@@ -93,14 +93,21 @@ export function recordJsonOf(record: DecisionRecord, t: DecisionText): string {
   );
 }
 
+/** `answerJsonOf`'s ranking order, reused (JavaScript is single-threaded, and the order is read before it returns). */
+const order: number[] = [];
+
 /**
  * The `POST /v1/route` answer's JSON: what the response schema's serializer writes for `answerOf(record)`
  * (its keys in the schema's order). Undefined when a number is not finite (the serializer decides then).
  */
 export function answerJsonOf(record: DecisionRecord, t: DecisionText): string | undefined {
   if (!t.finite) return undefined;
+  const n = record.candidates.length;
+  while (order.length < n) order.push(0);
+  rankOrderFinite(record, order);
   let ranking = '';
-  for (const i of rankOrder(record)) {
+  for (let r = 0; r < n; r++) {
+    const i = order[r]!;
     ranking += (ranking === '' ? '{"route":' : ',{"route":') + t.candidates[i]! + ',"probability":' + t.probabilities[i]! + ',"score":' + t.scores[i]! + '}';
   }
   return '{"decisionId":' + t.decisionId + ',"route":' + t.chosen + ',"propensity":' + t.propensity + ',"policy":' + t.policy + ',"ranking":[' + ranking + ']}';

@@ -62,6 +62,31 @@ export function rankOrder(record: Pick<DecisionRecord, 'candidates' | 'probabili
   return order;
 }
 
+/**
+ * `rankOrder` of a record whose probabilities and scores are all finite numbers (the order is then a
+ * strict total order, so any correct sort gives the same permutation), by insertion into `order` (its
+ * first `candidates.length` slots): no copy of the array, no comparator closure, none of the sort's own
+ * work arrays. The answer's hot path, for a handful of candidates.
+ */
+export function rankOrderFinite(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>, order: number[]): void {
+  const p = record.probabilities;
+  const s = record.scores;
+  const n = record.candidates.length;
+  for (let i = 0; i < n; i++) {
+    const pi = p[i]!;
+    const si = s[i]!;
+    let j = i;
+    // move the ranked candidates that i beats one slot back (ties keep the caller's order: i comes last)
+    for (; j > 0; j--) {
+      const o = order[j - 1]!;
+      const po = p[o]!;
+      if (pi < po || (pi === po && si <= s[o]!)) break;
+      order[j] = o;
+    }
+    order[j] = i;
+  }
+}
+
 /** Every candidate, best first (`rankOrder`). */
 export function rankingOf(record: Pick<DecisionRecord, 'candidates' | 'probabilities' | 'scores'>): RankedRoute[] {
   return rankOrder(record).map((i) => ({ route: record.candidates[i]!, probability: record.probabilities[i]!, score: record.scores[i]! }));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { answerJsonOf, decisionTextOf, recordJsonOf } from '../../src/decisions/decision-json.ts';
-import { answerOf, type DecisionRecord } from '../../src/decisions/decision-record.ts';
+import { answerOf, rankOrder, rankOrderFinite, type DecisionRecord } from '../../src/decisions/decision-record.ts';
 import { RouteResponse } from '../../src/http/schemas.ts';
 
 /** Strings that need escaping: quotes, backslashes, control characters, lone and paired surrogates, long runs. */
@@ -113,6 +113,28 @@ describe('decision JSON, serialised once', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('ranks as rankOrder for every finite record, ties included (few distinct values, -0 and 0)', () => {
+    const tied = fc.constantFrom(0, -0, 0.25, 0.5, 1, -1, Number.MAX_VALUE, 5e-324);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 32 }).chain((n) =>
+          fc.record({
+            candidates: fc.constant(Array.from({ length: n }, (_, i) => `r${i}`)),
+            probabilities: fc.array(fc.oneof(tied, finiteNumber), { minLength: n, maxLength: n }),
+            scores: fc.array(fc.oneof(tied, finiteNumber), { minLength: n, maxLength: n }),
+          }),
+        ),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (record, stale) => {
+          const order = [...stale]; // a reused order array holds the last call's indices (or more)
+          rankOrderFinite(record, order);
+          expect(order.slice(0, record.candidates.length)).toEqual(rankOrder(record));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
