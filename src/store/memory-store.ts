@@ -1,25 +1,13 @@
-/** In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. */
+/**
+ * In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. The
+ * decisions are kept as Redis keeps them, in `SlabMap`s (no JavaScript object per decision for the
+ * collector to trace): decisionId -> the record's bytes, and the transaction key -> the decisionId that
+ * claimed it.
+ */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
-import { ExpiringMap, sinceStart } from './expiring-map.ts';
-
-interface Expiring {
-  /** A string, or a decision record's JSON as UTF-8 bytes (decoded when read). */
-  readonly value: string | Uint8Array;
-  /** `sinceStart` time (a small integer). */
-  readonly expiresAt: number;
-}
-
-/** A decision record: one object under both its keys (the decisionId, and the transaction it claimed). */
-interface DecisionEntry extends Expiring {
-  readonly decisionId: string;
-}
-
-const decoder = new TextDecoder();
-
-function textOf(e: Expiring): string {
-  return typeof e.value === 'string' ? e.value : decoder.decode(e.value);
-}
+import { sinceStart } from './expiring-map.ts';
+import { SlabMap } from './slab-map.ts';
 
 export interface MemoryStoreOptions {
   readonly now?: () => number;
@@ -29,9 +17,10 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly decisions: ExpiringMap<DecisionEntry>;
-  /** transactionKey -> the entry of the decision that claimed it (its `decisionId`; the record is read from `decisions`). */
-  private readonly transactions: ExpiringMap<DecisionEntry>;
+  /** decisionId -> the record (its JSON as UTF-8). */
+  private readonly decisions: SlabMap;
+  /** transactionKey -> the decisionId of the decision that claimed it (the record is read from `decisions`). */
+  private readonly transactions: SlabMap;
   private readonly snapshots = new Map<string, SnapshotEntry>();
   private readonly dead = new Map<number, string>();
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
@@ -47,8 +36,8 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     const maxDecisions = options.maxDecisions ?? 1_000_000;
-    this.decisions = new ExpiringMap(maxDecisions);
-    this.transactions = new ExpiringMap(maxDecisions);
+    this.decisions = new SlabMap(maxDecisions);
+    this.transactions = new SlabMap(maxDecisions);
   }
 
   /** Decision records held (live or not yet dropped). */
@@ -68,15 +57,21 @@ export class MemoryStore implements Store {
     this.listeners.push(listener);
   }
 
-  /** The live entry under `key` (an expired one is dropped). */
-  private live(map: ExpiringMap<DecisionEntry>, key: string, now: number): DecisionEntry | undefined {
-    const e = map.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= now) {
-      map.delete(key);
-      return undefined;
+  /** The live entry under `key` (an expired one is dropped), or -1. */
+  private live(map: SlabMap, key: string, now: number): number {
+    const e = map.find(key);
+    if (e < 0) return -1;
+    if (map.expiresAt(e) <= now) {
+      map.remove(e);
+      return -1;
     }
     return e;
+  }
+
+  /** The live decision that claimed `transactionKey`, or -1. */
+  private claimed(transactionKey: string, now: number): number {
+    const t = this.live(this.transactions, transactionKey, now);
+    return t < 0 ? -1 : this.live(this.decisions, this.transactions.text(t)!, now);
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
@@ -87,11 +82,8 @@ export class MemoryStore implements Store {
   claimDecisionNow(w: DecisionWrite): string | null {
     const now = sinceStart(this.now());
     if (w.transactionKey !== this.absentTransaction) {
-      const claimed = this.live(this.transactions, w.transactionKey, now);
-      if (claimed !== undefined) {
-        const rec = this.live(this.decisions, claimed.decisionId, now);
-        if (rec !== undefined) return textOf(rec);
-      }
+      const rec = this.claimed(w.transactionKey, now);
+      if (rec >= 0) return this.decisions.text(rec)!;
     }
     this.write(w, now, true);
     return null;
@@ -104,31 +96,30 @@ export class MemoryStore implements Store {
   private write(w: DecisionWrite, now: number, claim = false): void {
     this.absentTransaction = undefined;
     const expiresAt = now + w.ttlMs;
-    const entry: DecisionEntry = { value: w.recordBytes ?? w.recordJson, expiresAt, decisionId: w.decisionId };
     // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
     // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
-    if (claim || this.live(this.transactions, w.transactionKey, now) === undefined) this.transactions.set(w.transactionKey, entry, now, expiresAt);
-    if (this.live(this.decisions, w.decisionId, now) === undefined) this.decisions.set(w.decisionId, entry, now, expiresAt);
+    if (claim || this.live(this.transactions, w.transactionKey, now) < 0) this.transactions.set(w.transactionKey, w.decisionId, 0, expiresAt, now, expiresAt);
+    if (this.live(this.decisions, w.decisionId, now) < 0) this.decisions.set(w.decisionId, w.recordBytes ?? w.recordJson, 0, expiresAt, now, expiresAt);
   }
 
   /**
-   * The live record that claimed `transactionKey` (its JSON, or those bytes), read by the recent-decision
-   * cache when it shares this store's entries (`SharedDecisions`) instead of holding copies of its own.
+   * The live record that claimed `transactionKey` (its bytes, a view the caller only reads), read by the
+   * recent-decision cache when it shares this store's entries (`SharedDecisions`) instead of holding copies
+   * of its own.
    */
   transactionRecord(transactionKey: string): string | Uint8Array | undefined {
-    const now = sinceStart(this.now());
-    const claimed = this.live(this.transactions, transactionKey, now);
-    const rec = claimed === undefined ? undefined : this.live(this.decisions, claimed.decisionId, now);
-    if (rec === undefined) {
+    const rec = this.claimed(transactionKey, sinceStart(this.now()));
+    if (rec < 0) {
       this.absentTransaction = transactionKey;
       return undefined;
     }
-    return rec.value;
+    return this.decisions.bytes(rec);
   }
 
-  /** The live record of `decisionId` (its JSON, or those bytes), for the cache as `transactionRecord`. */
+  /** The live record of `decisionId` (its bytes), for the cache as `transactionRecord`. */
   decisionRecord(decisionId: string): string | Uint8Array | undefined {
-    return this.live(this.decisions, decisionId, sinceStart(this.now()))?.value;
+    const rec = this.live(this.decisions, decisionId, sinceStart(this.now()));
+    return rec < 0 ? undefined : this.decisions.bytes(rec);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
@@ -136,8 +127,8 @@ export class MemoryStore implements Store {
   }
 
   async getDecision(decisionId: string): Promise<string | null> {
-    const e = this.live(this.decisions, decisionId, sinceStart(this.now()));
-    return e === undefined ? null : textOf(e);
+    const rec = this.live(this.decisions, decisionId, sinceStart(this.now()));
+    return rec < 0 ? null : this.decisions.text(rec)!;
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {

@@ -6,34 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpiringMap } from '../../src/store/expiring-map.ts';
+import { ExpiringReference as Reference } from '../support/expiring-reference.ts';
 
 interface E {
   readonly expiresAt: number;
   readonly n: number;
-}
-
-/** The previous implementation: an insertion-ordered Map walked from its front. */
-class Reference {
-  readonly map = new Map<string, E>();
-  constructor(private readonly capacity: number) {}
-  set(key: string, e: E, now: number, horizon: number): void {
-    this.map.delete(key);
-    this.map.set(key, e);
-    while (this.map.size > this.capacity) {
-      const first = this.map.keys().next();
-      if (first.done) break;
-      this.map.delete(first.value);
-    }
-    let n = 0;
-    for (const [k, v] of this.map) {
-      if (n++ >= 4) return;
-      if (v.expiresAt <= now) this.map.delete(k);
-      else if (v.expiresAt > horizon) {
-        this.map.delete(k);
-        this.map.set(k, v);
-      } else return;
-    }
-  }
 }
 
 type Op = { type: 'set'; key: number; ttl: number; dt: number } | { type: 'delete'; key: number };
