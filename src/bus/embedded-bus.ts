@@ -2,18 +2,73 @@
  * In-process bus with JetStream semantics: streams with sequence numbers and publish acks, duplicate
  * suppression by msgId, durable consumers delivering in order with explicit ack, nak(delay), term, and
  * redelivery of what is not acknowledged within ackWait. Used when NATS_URL is unset, and in tests.
+ *
+ * A stream holds no JavaScript object per message: the bytes are copied into the stream's ByteSlabs (a
+ * string UTF-8 encoded there) and the rest (slab, offset, length, subject number, publish time) sits in
+ * typed-array columns. The up to 200,000 messages a stream keeps are then nothing a young-generation
+ * collection has to copy; a delivery builds its message, with a view of the slab as its data.
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
+import { ByteSlabs } from '../store/byte-slabs.ts';
 import { CLOCK_START_MS, ExpiringMap, sinceStart } from '../store/expiring-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
-
-const encoder = new TextEncoder();
 
 interface Stored {
   readonly seq: number;
   readonly subject: string;
-  readonly data: Uint8Array | string;
+  readonly data: Uint8Array;
   readonly timestampMs: number;
+}
+
+/**
+ * A stream's messages, oldest first, in growable typed arrays: message `i` (0: the oldest held) is at
+ * `head + i`. Dropping from the front moves `head`; a full array is compacted (`copyWithin`) when at
+ * most half of it is live, else doubled, so each message is moved O(1) times on average.
+ */
+class Columns {
+  slabOf: Int32Array = new Int32Array(16);
+  offsetOf: Int32Array = new Int32Array(16);
+  lengthOf: Int32Array = new Int32Array(16);
+  subjectOf: Int32Array = new Int32Array(16);
+  timeOf: Float64Array = new Float64Array(16);
+  head = 0;
+  end = 0;
+
+  get length(): number {
+    return this.end - this.head;
+  }
+
+  push(slab: number, offset: number, length: number, subject: number, time: number): void {
+    if (this.end === this.timeOf.length) this.makeRoom();
+    const i = this.end++;
+    this.slabOf[i] = slab;
+    this.offsetOf[i] = offset;
+    this.lengthOf[i] = length;
+    this.subjectOf[i] = subject;
+    this.timeOf[i] = time;
+  }
+
+  private makeRoom(): void {
+    const live = this.length;
+    const grow = live * 2 > this.timeOf.length;
+    const moved = <A extends Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+      if (!grow) {
+        a.copyWithin(0, this.head, this.end);
+        return a;
+      }
+      const b = make(a.length * 2);
+      b.set(a.subarray(this.head, this.end));
+      return b;
+    };
+    const int32 = (n: number): Int32Array => new Int32Array(n);
+    this.slabOf = moved(this.slabOf, int32);
+    this.offsetOf = moved(this.offsetOf, int32);
+    this.lengthOf = moved(this.lengthOf, int32);
+    this.subjectOf = moved(this.subjectOf, int32);
+    this.timeOf = moved(this.timeOf, (n) => new Float64Array(n));
+    this.head = 0;
+    this.end = live;
+  }
 }
 
 interface Stream {
@@ -22,15 +77,15 @@ interface Stream {
   readonly maxAgeMs: number;
   readonly duplicateWindowMs: number;
   /**
-   * The messages, in columns (no object per message kept): subject; data as published, bytes (`slice()`:
-   * a copy of a plain Uint8Array, a view of a Buffer's memory, so publishers never write to bytes they
-   * published, see Bus.publish) or a string (immutable, kept as is and encoded when delivered); publish
-   * time (`sinceStart`).
+   * The messages, in columns (no object per message kept): the data's slab, offset and length in `slabs`
+   * (a copy of the bytes published, a string UTF-8 encoded), the subject (a number in `subjectNames`),
+   * the publish time (`sinceStart`).
    */
-  readonly subjectsOf: string[];
-  readonly dataOf: (Uint8Array | string)[];
-  readonly timesOf: number[];
-  /** Sequence of the first message held (index 0 of the columns). */
+  readonly columns: Columns;
+  readonly slabs: ByteSlabs;
+  readonly subjectNames: string[];
+  readonly subjectNumbers: Map<string, number>;
+  /** Sequence of the first message held (message 0 of the columns). */
   firstSeq: number;
   lastSeq: number;
   /** Published msgIds within the duplicate window (expiring `duplicateWindowMs` after their publish, `sinceStart`). */
@@ -84,9 +139,10 @@ export class EmbeddedBus implements Bus {
       subjects: new Set(spec.subjects),
       maxAgeMs: spec.maxAgeMs ?? 0,
       duplicateWindowMs: spec.duplicateWindowMs ?? 120_000,
-      subjectsOf: [],
-      dataOf: [],
-      timesOf: [],
+      columns: new Columns(),
+      slabs: new ByteSlabs(),
+      subjectNames: [],
+      subjectNumbers: new Map(),
       firstSeq: 1,
       lastSeq: 0,
       msgIds: new ExpiringMap(Number.POSITIVE_INFINITY),
@@ -120,9 +176,21 @@ export class EmbeddedBus implements Bus {
       if (seen && now < seen.expiresAt) return seen.seq;
     }
     const seq = ++target.lastSeq;
-    target.subjectsOf.push(subject);
-    target.dataOf.push(typeof data === 'string' ? data : data.slice());
-    target.timesOf.push(now);
+    const slabs = target.slabs;
+    let length: number;
+    if (typeof data === 'string') {
+      length = slabs.reserve(3 * data.length).write(data, slabs.offset);
+    } else {
+      slabs.reserve(data.length).set(data, slabs.offset);
+      length = data.length;
+    }
+    slabs.commit(length);
+    let subjectNumber = target.subjectNumbers.get(subject);
+    if (subjectNumber === undefined) {
+      subjectNumber = target.subjectNames.push(subject) - 1;
+      target.subjectNumbers.set(subject, subjectNumber);
+    }
+    target.columns.push(slabs.slab, slabs.offset, length, subjectNumber, now);
     if (options.msgId !== undefined) {
       // a reused id moves to the back; expired ids go from the front a few per publish (in publish order)
       const expiresAt = now + target.duplicateWindowMs;
@@ -160,6 +228,11 @@ export class EmbeddedBus implements Bus {
     for (const l of this.listeners) l('closed');
   }
 
+  /** Slabs held by the stream's messages (for tests). */
+  slabCountForTests(stream: string): number {
+    return this.stream(stream).slabs.slabCount;
+  }
+
   private stream(name: string): Stream {
     const s = this.streams.get(name);
     if (!s) throw new DependencyUnavailableError('bus', `stream "${name}" not found`);
@@ -167,22 +240,21 @@ export class EmbeddedBus implements Bus {
   }
 
   private expire(s: Stream, now: number): void {
-    if (s.timesOf.length > this.maxMessages + (this.maxMessages >> 2)) {
-      // amortised: trim a quarter at a time
-      const drop = s.timesOf.length - this.maxMessages;
-      s.subjectsOf.splice(0, drop);
-      s.dataOf.splice(0, drop);
-      s.timesOf.splice(0, drop);
-      s.firstSeq += drop;
-    }
+    const c = s.columns;
+    // amortised: trim a quarter at a time
+    if (c.length > this.maxMessages + (this.maxMessages >> 2)) this.dropOldest(s, c.length - this.maxMessages);
     if (s.maxAgeMs > 0) {
-      while (s.timesOf.length > 0 && now - s.timesOf[0]! > s.maxAgeMs) {
-        s.subjectsOf.shift();
-        s.dataOf.shift();
-        s.timesOf.shift();
-        s.firstSeq++;
-      }
+      let old = 0;
+      while (old < c.length && now - c.timeOf[c.head + old]! > s.maxAgeMs) old++;
+      this.dropOldest(s, old);
     }
+  }
+
+  private dropOldest(s: Stream, n: number): void {
+    const c = s.columns;
+    for (let i = c.head; i < c.head + n; i++) s.slabs.release(c.slabOf[i]!);
+    c.head += n;
+    s.firstSeq += n;
   }
 }
 
@@ -237,9 +309,13 @@ class EmbeddedConsumer implements ConsumerHandle {
   /** The message `seq` as delivered (an object only for the one being delivered). */
   private find(seq: number): Stored | undefined {
     const s = this.stream;
-    const i = seq - s.firstSeq;
-    if (i < 0 || i >= s.timesOf.length) return undefined;
-    return { seq, subject: s.subjectsOf[i]!, data: s.dataOf[i]!, timestampMs: CLOCK_START_MS + s.timesOf[i]! };
+    const c = s.columns;
+    const n = seq - s.firstSeq;
+    if (n < 0 || n >= c.length) return undefined;
+    const i = c.head + n;
+    const offset = c.offsetOf[i]!;
+    const data = s.slabs.bufferOf(c.slabOf[i]!).subarray(offset, offset + c.lengthOf[i]!);
+    return { seq, subject: s.subjectNames[c.subjectOf[i]!]!, data, timestampMs: CLOCK_START_MS + c.timeOf[i]! };
   }
 
   private nextDue(): number {
@@ -277,7 +353,7 @@ class EmbeddedConsumer implements ConsumerHandle {
       };
       const msg: BusMessage = {
         subject: m.subject,
-        data: typeof m.data === 'string' ? encoder.encode(m.data) : m.data,
+        data: m.data,
         seq: m.seq,
         timestampMs: m.timestampMs,
         deliveryCount: count,
