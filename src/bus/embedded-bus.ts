@@ -10,7 +10,8 @@
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 import { ByteSlabs } from '../store/byte-slabs.ts';
-import { CLOCK_START_MS, ExpiringMap, sinceStart } from '../store/expiring-map.ts';
+import { CLOCK_START_MS, sinceStart } from '../store/expiring-map.ts';
+import { SlabMap } from '../store/slab-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 
 interface Stored {
@@ -88,8 +89,8 @@ interface Stream {
   /** Sequence of the first message held (message 0 of the columns). */
   firstSeq: number;
   lastSeq: number;
-  /** Published msgIds within the duplicate window (expiring `duplicateWindowMs` after their publish, `sinceStart`). */
-  readonly msgIds: ExpiringMap<{ readonly seq: number; readonly expiresAt: number }>;
+  /** Published msgIds within the duplicate window -> their seq (expiring `duplicateWindowMs` after their publish, `sinceStart`). */
+  readonly msgIds: SlabMap;
   readonly waiters: Set<() => void>;
 }
 
@@ -145,7 +146,7 @@ export class EmbeddedBus implements Bus {
       subjectNumbers: new Map(),
       firstSeq: 1,
       lastSeq: 0,
-      msgIds: new ExpiringMap(Number.POSITIVE_INFINITY),
+      msgIds: new SlabMap(Number.POSITIVE_INFINITY),
       waiters: new Set(),
     });
     return spec.name;
@@ -172,14 +173,15 @@ export class EmbeddedBus implements Bus {
     if (!target) throw new DependencyUnavailableError('bus', `no stream captures subject "${subject}"`);
     const now = sinceStart(this.now());
     if (options.msgId !== undefined) {
-      const seen = target.msgIds.get(options.msgId);
-      if (seen && now < seen.expiresAt) return seen.seq;
+      const seen = target.msgIds.find(options.msgId);
+      if (seen >= 0 && now < target.msgIds.expiresAt(seen)) return target.msgIds.numberOf(seen);
     }
     const seq = ++target.lastSeq;
     const slabs = target.slabs;
     let length: number;
     if (typeof data === 'string') {
-      length = slabs.reserve(3 * data.length).write(data, slabs.offset);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; a long string is measured instead of given 3x its room
+      length = slabs.reserve(data.length <= 4096 ? 3 * data.length : Buffer.byteLength(data)).write(data, slabs.offset);
     } else {
       slabs.reserve(data.length).set(data, slabs.offset);
       length = data.length;
@@ -194,7 +196,7 @@ export class EmbeddedBus implements Bus {
     if (options.msgId !== undefined) {
       // a reused id moves to the back; expired ids go from the front a few per publish (in publish order)
       const expiresAt = now + target.duplicateWindowMs;
-      target.msgIds.set(options.msgId, { seq, expiresAt }, now, expiresAt);
+      target.msgIds.set(options.msgId, undefined, seq, expiresAt, now, expiresAt);
     }
     this.expire(target, now);
     for (const w of target.waiters) w();
