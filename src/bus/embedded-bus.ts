@@ -9,7 +9,7 @@
  * collection has to copy; a delivery builds its message, with a view of the slab as its data.
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
-import { ByteSlabs } from '../store/byte-slabs.ts';
+import { ByteSlabs, copyOf } from '../store/byte-slabs.ts';
 import { CLOCK_START_MS, sinceStart } from '../store/expiring-map.ts';
 import { SlabMap } from '../store/slab-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
@@ -316,7 +316,8 @@ class EmbeddedConsumer implements ConsumerHandle {
     if (n < 0 || n >= c.length) return undefined;
     const i = c.head + n;
     const offset = c.offsetOf[i]!;
-    const data = s.slabs.bufferOf(c.slabOf[i]!).subarray(offset, offset + c.lengthOf[i]!);
+    // a copy: the consumer may keep it past the message's trimming, and an emptied slab is reused
+    const data = copyOf(s.slabs.bufferOf(c.slabOf[i]!).subarray(offset, offset + c.lengthOf[i]!));
     return { seq, subject: s.subjectNames[c.subjectOf[i]!]!, data, timestampMs: CLOCK_START_MS + c.timeOf[i]! };
   }
 

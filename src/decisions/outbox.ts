@@ -68,9 +68,15 @@ export class Outbox<T> {
       const batch = this.queue.slice(this.head, end);
       try {
         await this.options.flush(batch);
+        // written: let go of the items now (slots held until the compaction below kept each one alive
+        // for thousands of pushes, through young collections, into the old generation)
+        for (let i = this.head; i < end; i++) this.queue[i] = undefined as unknown as T;
         this.head = end;
         this.backoff = this.options.backoffMs ?? 50;
-        if (this.head > 4096 && this.head * 2 > this.queue.length) {
+        if (this.head === this.queue.length) {
+          this.queue.length = 0;
+          this.head = 0;
+        } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
         }

@@ -7,6 +7,7 @@
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 import { sinceStart } from './expiring-map.ts';
+import { copyOf } from './byte-slabs.ts';
 import { SlabMap } from './slab-map.ts';
 
 export interface MemoryStoreOptions {
@@ -103,7 +104,7 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * The live record that claimed `transactionKey` (its bytes, a view the caller only reads), read by the
+   * The live record that claimed `transactionKey` (a copy of its bytes), read by the
    * recent-decision cache when it shares this store's entries (`SharedDecisions`) instead of holding copies
    * of its own.
    */
@@ -113,13 +114,13 @@ export class MemoryStore implements Store {
       this.absentTransaction = transactionKey;
       return undefined;
     }
-    return this.decisions.bytes(rec);
+    return copyOf(this.decisions.bytes(rec)!); // the slab is reused once its records are gone
   }
 
   /** The live record of `decisionId` (its bytes), for the cache as `transactionRecord`. */
   decisionRecord(decisionId: string): string | Uint8Array | undefined {
     const rec = this.live(this.decisions, decisionId, sinceStart(this.now()));
-    return rec < 0 ? undefined : this.decisions.bytes(rec);
+    return rec < 0 ? undefined : copyOf(this.decisions.bytes(rec)!);
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {

@@ -9,7 +9,8 @@
  * pauses were the router's p99.
  *
  * An entry is found by `find(key)`, which answers its number (valid until the next write) or -1; its
- * fields are read by that number. Values come back as a view of the slab (`bytes`) or decoded (`text`).
+ * fields are read by that number. Values come back as a view of the slab (`bytes`, valid while the entry
+ * is held) or decoded (`text`).
  * The key hash is seeded per map, so keys chosen by clients cannot be made to collide by design.
  */
 import { randomInt } from 'node:crypto';
@@ -85,7 +86,10 @@ export class SlabMap {
     return this.nums[entry]!;
   }
 
-  /** The value's bytes, a view of the slab (read-only: the slab is shared); undefined when there is none. */
+  /**
+   * The value's bytes, a view of the slab (read-only, and valid only while the entry is held: an emptied
+   * slab is reused, so a reader that keeps them copies them); undefined when there is none.
+   */
   bytes(entry: number): Buffer | undefined {
     const n = this.valueLengthOf[entry]!;
     if (n < 0) return undefined;

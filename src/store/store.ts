@@ -16,7 +16,7 @@ export interface DecisionWrite {
    * The same JSON UTF-8 encoded, when the writer has it: the in-memory store keeps these bytes (outside the
    * JS heap, shared with the recent-decision cache and the decision log) instead of the string.
    */
-  readonly recordBytes?: Uint8Array;
+  readonly recordBytes?: Uint8Array | undefined;
   readonly ttlMs: number;
 }
 
