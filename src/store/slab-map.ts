@@ -86,6 +86,11 @@ export class SlabMap {
     return this.nums[entry]!;
   }
 
+  /** Change the number of the live entry `entry` (from `find`). */
+  setNumber(entry: number, num: number): void {
+    this.nums[entry] = num;
+  }
+
   /**
    * The value's bytes, a view of the slab (read-only, and valid only while the entry is held: an emptied
    * slab is reused, so a reader that keeps them copies them); undefined when there is none.
