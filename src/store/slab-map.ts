@@ -22,9 +22,13 @@ const INITIAL_ENTRIES = 1024;
 export class SlabMap {
   private readonly slabs = new ByteSlabs();
   private readonly seed = randomInt(0x7fffffff);
-  /** Entries in insertion order are `[head, tail)`; an entry is live while it is its key's current one. */
+  /**
+   * Entries in insertion order: `used` column slots from `head` on, a ring (the slot after the last is
+   * the first), so that at a steady state, as many entries expiring from the front as are written at the
+   * back, nothing is ever moved. An entry is live while it is its key's current one.
+   */
   private head = 0;
-  private tail = 0;
+  private used = 0;
   private count = 0;
   private hashes: Int32Array;
   private expires: Float64Array;
@@ -125,7 +129,7 @@ export class SlabMap {
   clear(): void {
     this.slabs.clear();
     this.head = 0;
-    this.tail = 0;
+    this.used = 0;
     this.count = 0;
     this.live.fill(0);
     this.index.fill(0);
@@ -168,19 +172,19 @@ export class SlabMap {
 
   private expireFront(now: number, horizon: number, budget = 4): void {
     let n = 0;
-    while (this.head < this.tail) {
+    while (this.used > 0) {
       const e = this.head;
       if (this.live[e] === 0) {
-        this.head++; // stale (its key was deleted or set again): not an entry, costs no budget
+        this.pop(); // stale (its key was deleted or set again): not an entry, costs no budget
         continue;
       }
       if (n++ >= budget) return;
       const at = this.expires[e]!;
       if (at <= now) {
-        this.head++;
+        this.pop();
         this.remove(e);
       } else if (at > horizon) {
-        this.head++;
+        this.pop();
         this.moveBack(e);
       } else return;
     }
@@ -188,8 +192,9 @@ export class SlabMap {
 
   /** Delete the oldest live key. */
   private dropFront(): void {
-    while (this.head < this.tail) {
-      const e = this.head++;
+    while (this.used > 0) {
+      const e = this.head;
+      this.pop();
       if (this.live[e] === 1) {
         this.remove(e);
         return;
@@ -258,27 +263,38 @@ export class SlabMap {
     return e;
   }
 
+  /** The front slot is consumed. */
+  private pop(): void {
+    this.head = (this.head + 1) & (this.live.length - 1);
+    this.used--;
+  }
+
   /**
-   * The next entry number at the back. When the columns are full, the live entries move to the front
-   * (renumbered, the index rebuilt) and the columns grow if they would still be more than half full:
-   * entry numbers held across a call that may write are not valid after it.
+   * The next entry number at the back. When every slot of the ring is used (stale slots, or more
+   * entries), the live entries are copied in order to the front of new columns, twice as many if they
+   * would still be more than half full, and renumbered (the index rebuilt): entry numbers held across a
+   * call that may write are not valid after it.
    */
   private nextEntry(): number {
-    if (this.tail === this.live.length) this.compact();
-    return this.tail++;
+    if (this.used === this.live.length) this.compact();
+    const e = (this.head + this.used) & (this.live.length - 1);
+    this.used++;
+    return e;
   }
 
   private compact(): void {
     const size = this.live.length;
+    const mask = size - 1;
     // the live entries, and the one about to be written, in at most half the columns
     const grown = (this.count + 1) * 2 > size ? size * 2 : size;
     const columns = [this.hashes, this.slabOf, this.offsetOf, this.keyLengthOf, this.valueLengthOf] as const;
-    const next = columns.map((c) => (grown === size ? c : new Int32Array(grown)));
-    const expires = grown === size ? this.expires : new Float64Array(grown);
-    const nums = grown === size ? this.nums : new Float64Array(grown);
-    const live = grown === size ? this.live : new Uint8Array(grown);
+    const next = columns.map(() => new Int32Array(grown));
+    const expires = new Float64Array(grown);
+    const nums = new Float64Array(grown);
+    const live = new Uint8Array(grown);
     let to = 0;
-    for (let e = this.head; e < this.tail; e++) {
+    for (let k = 0; k < this.used; k++) {
+      const e = (this.head + k) & mask;
       if (this.live[e] === 0) continue;
       for (let c = 0; c < columns.length; c++) next[c]![to] = columns[c]![e]!;
       expires[to] = this.expires[e]!;
@@ -286,13 +302,12 @@ export class SlabMap {
       live[to] = 1;
       to++;
     }
-    live.fill(0, to);
     [this.hashes, this.slabOf, this.offsetOf, this.keyLengthOf, this.valueLengthOf] = next as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
     this.expires = expires;
     this.nums = nums;
     this.live = live;
     this.head = 0;
-    this.tail = to;
+    this.used = to;
     this.reindex(this.index.length);
   }
 
@@ -300,7 +315,9 @@ export class SlabMap {
   private reindex(slots: number): void {
     const index = slots === this.index.length ? this.index.fill(0) : new Int32Array(slots);
     const mask = slots - 1;
-    for (let e = this.head; e < this.tail; e++) {
+    const ring = this.live.length - 1;
+    for (let k = 0; k < this.used; k++) {
+      const e = (this.head + k) & ring;
       if (this.live[e] === 0) continue;
       let i = this.hashes[e]! & mask;
       while (index[i] !== 0) i = (i + 1) & mask;
