@@ -52,6 +52,8 @@ export class DecisionLog {
       name: 'decision-log',
       capacity: options.capacity ?? 50_000,
       batchSize: 256,
+      // NATS: a batch per millisecond, not per event-loop turn (the embedded bus has no socket to spare)
+      lingerMs: bus.kind === 'embedded' ? 0 : 1,
       flush: async (batch) => {
         if (!this.enabled) throw new Error('decision log streams not ready');
         if (bus.publishNow) {

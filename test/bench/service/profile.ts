@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { cleanUp } from './cleanup.ts';
 import { load } from './load.ts';
 import { flag, freePort, numberFlag, ROOT, startCommand } from './processes.ts';
 
@@ -17,7 +18,9 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 const dir = flag('dir') ?? mkdtempSync(join(tmpdir(), 'router-prof-'));
 const port = await freePort();
 const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', ROUTE_POLICY: flag('policy') ?? 'linucb' };
-if (process.argv.includes('--nats')) Object.assign(env, { NATS_URL: 'nats://127.0.0.1:4222', REDIS_URL: 'redis://127.0.0.1:6379', ROUTER_NAMESPACE: `prof${Date.now().toString(36)}` });
+const namespace = `prof${Date.now().toString(36)}`;
+const nats = process.argv.includes('--nats');
+if (nats) Object.assign(env, { NATS_URL: 'nats://127.0.0.1:4222', REDIS_URL: 'redis://127.0.0.1:6379', ROUTER_NAMESPACE: namespace });
 const args = process.argv.includes('--bare') ? ['--import', 'tsx', join(ROOT, 'test/bench/service/bare-server.ts'), String(port)] : startCommand();
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
@@ -34,6 +37,8 @@ const r = await load(url, { connections: 10, durationSeconds: numberFlag('second
 process.stderr.write(`${r.rps.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(2)} ms\n`);
 child.kill('SIGTERM');
 await new Promise((res) => child.once('exit', res));
+// its streams and keys (a run leaves a few hundred thousand decisions in Redis for a day otherwise)
+if (nats) await cleanUp(namespace, 'nats://127.0.0.1:4222', 'redis://127.0.0.1:6379');
 // the largest profile is the main thread's (tsx's loader runs in a worker that writes its own)
 const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]!;
 const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/decisions/outbox.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function outbox(options: { lingerMs?: number; batchSize?: number; fail?: () => boolean } = {}) {
+  const batches: number[][] = [];
+  const box = new Outbox<number>({
+    name: 'test',
+    capacity: 1000,
+    batchSize: options.batchSize ?? 100,
+    backoffMs: 5,
+    ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
+    flush: async (batch) => {
+      if (options.fail?.()) throw new Error('down');
+      batches.push([...batch]);
+    },
+    onDrop: () => {},
+  });
+  return { box, batches };
+}
+
+describe('Outbox', () => {
+  it('writes everything pushed, in order, in batches of at most batchSize', async () => {
+    const { box, batches } = outbox({ batchSize: 3 });
+    for (let i = 0; i < 8; i++) box.push(i);
+    await box.drainFor(1000);
+    expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(Math.max(...batches.map((b) => b.length))).toBe(3);
+    expect(box.pending).toBe(0);
+  });
+
+  it('with lingerMs, gathers the pushes of the next milliseconds into one flush', async () => {
+    const { box, batches } = outbox({ lingerMs: 20 });
+    box.push(1);
+    await sleep(2);
+    box.push(2);
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([]); // not before the linger
+    box.push(3);
+    await sleep(60);
+    expect(batches).toEqual([[1, 2, 3]]);
+    box.push(4); // a new first item waits again
+    await sleep(60);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('keeps what a failed flush held and writes it once the dependency is back', async () => {
+    let down = true;
+    const { box, batches } = outbox({ fail: () => down });
+    box.push(1);
+    box.push(2);
+    await sleep(20);
+    expect(box.pending).toBe(2);
+    down = false;
+    await box.drainFor(1000);
+    expect(batches.flat()).toEqual([1, 2]);
+    expect(box.pending).toBe(0);
+  });
+});
