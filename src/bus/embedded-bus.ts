@@ -6,11 +6,11 @@
  * A stream holds no JavaScript object per message: the bytes are copied into the stream's ByteSlabs (a
  * string UTF-8 encoded there) and the rest (slab, offset, length, subject number, publish time) sits in
  * typed-array columns. The up to 200,000 messages a stream keeps are then nothing a young-generation
- * collection has to copy; a delivery builds its message, with a view of the slab as its data.
+ * collection has to copy; a delivery builds its message, with a copy of the bytes as its data (an emptied slab is reused).
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 import { ByteSlabs, copyOf } from '../store/byte-slabs.ts';
-import { CLOCK_START_MS, sinceStart } from '../store/expiring-map.ts';
+import { CLOCK_START_MS, sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
 

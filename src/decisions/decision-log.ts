@@ -78,12 +78,12 @@ export class DecisionLog {
   /** The bus streams exist: start (or resume) publishing. */
   enable(): void {
     this.enabled = true;
-    void this.outbox.drainFor(0);
+    this.outbox.kick(); // what failed while disabled goes now, not after its backoff
   }
 
   /**
    * `json`: the record already serialised (the decision service has it for the store), to serialise once;
-   * `bytes`: that JSON UTF-8 encoded, published as is (the bytes the in-memory store keeps, not a copy).
+   * `bytes`: that JSON UTF-8 encoded (NATS + Redis mode), published as is instead of encoding it again.
    */
   decision(record: DecisionRecord, json?: string, bytes?: Uint8Array): void {
     const line = json ?? JSON.stringify(record);

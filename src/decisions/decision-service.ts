@@ -290,7 +290,8 @@ export class DecisionService {
     if (!existing) return undefined;
     this.deps.recent.add(write.transactionKey, existing, Date.parse(existing.at), undefined, existingJson);
     this.deps.recent.markPersisted(existing.decisionId);
-    this.deps.recent.forget(write.decisionId);
+    // ours lost the claim (unless the store answered with our own record, as after a retried claim)
+    if (existing.decisionId !== write.decisionId) this.deps.recent.forget(write.decisionId);
     return existing;
   }
 

@@ -102,6 +102,15 @@ export class Outbox<T> {
     }
   }
 
+  /** Flush now (a dependency came back): no waiting out the linger or the backoff. */
+  kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending > 0) this.schedule(0);
+  }
+
   /** Try to write everything still buffered, for up to `timeoutMs`; resolves with what is left. */
   async drainFor(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@
  * `SlabMap`s (decisionId -> the JSON's UTF-8 bytes and the persisted flag; the idempotency key -> the
  * decisionId), and parsed when it is asked for (a replayed transactionId, an outcome join): nothing per
  * decision is a JavaScript object, so the young generation has nothing of it to copy while decisions live
- * their TTL, and O(1) eviction of the oldest as `ExpiringMap`.
+ * their TTL; the oldest go first, in O(1), at the capacity or their expiry.
  *
  * With the in-memory store (embedded mode) the cache holds nothing of its own: it reads the store's
  * entries (`SharedDecisions`), which hold the same bytes under the same two keys, so a decision is
@@ -16,7 +16,7 @@
  * in-memory store holds is persisted (the store is the one that decides), so `markPersisted` and `add`
  * have nothing to do: the store's claim is what keeps the decision.
  */
-import { sinceStart } from '../store/expiring-map.ts';
+import { sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
@@ -42,9 +42,11 @@ export class RecentDecisions {
     private readonly now: () => number = Date.now,
     private readonly shared?: SharedDecisions,
   ) {
-    // the columns grow as entries come (a test's cache of a million costs nothing until it is filled)
-    this.byTransaction = new SlabMap(capacity);
-    this.byId = new SlabMap(capacity);
+    // the columns grow as entries come (a test's cache of a million costs nothing until it is filled);
+    // shared, they are never written
+    const initial = shared ? 1 : 1024;
+    this.byTransaction = new SlabMap(capacity, initial);
+    this.byId = new SlabMap(capacity, initial);
   }
 
   /**

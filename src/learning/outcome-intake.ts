@@ -52,7 +52,7 @@ export class OutcomeIntake {
   /** The outcome stream exists. */
   enable(): void {
     this.ready = true;
-    void this.outbox.drainFor(0);
+    this.outbox.kick(); // what failed while the stream was missing goes now, not after its backoff
   }
 
   /** Publish (or buffer) every outcome; resolves with the count accepted. */

@@ -6,7 +6,7 @@
  */
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
-import { sinceStart } from './expiring-map.ts';
+import { sinceStart } from './clock.ts';
 import { copyOf } from './byte-slabs.ts';
 import { SlabMap } from './slab-map.ts';
 

@@ -1,12 +1,17 @@
 /**
- * `ExpiringMap`'s semantics (bounded by a capacity and by expiry, both from the oldest end, O(1) per
- * write; see expiring-map.ts) for string keys with a byte or text value and a number, held with no
- * JavaScript object per entry: the entries are columns of typed arrays, keys (as UTF-16 code units) and
- * values (as UTF-8) live in `ByteSlabs`, and the index is an open-addressing table of entry numbers
- * (linear probing, backward-shift deletion, so no tombstones to sweep). A million decisions kept for their
- * TTL are then nothing the garbage collector traces or copies: with JS objects per entry, every young
- * collection under load copied the last few thousand decisions' keys, views and entry objects, and those
- * pauses were the router's p99.
+ * A map of expiring entries, bounded by a capacity and by the entries' expiry, both from the oldest end,
+ * in O(1) per write: `set` puts a key at the back (a key set again moves back), drops the oldest keys past
+ * the capacity, and expires a few entries from the front, so memory follows the TTL (as Redis expires
+ * keys); an entry at the front that lives longer than those behind it (a retry decision's record) moves
+ * to the back instead of holding up their expiry. (The model, an insertion-ordered Map walked from its
+ * front, is test/support/expiring-reference.ts.)
+ *
+ * Keys are strings, values bytes or text, with a number each, and nothing is a JavaScript object per
+ * entry: the entries are columns of typed arrays, keys (as UTF-16 code units) and values (as UTF-8) live in
+ * `ByteSlabs`, and the index is an open-addressing table of entry numbers (linear probing, backward-shift
+ * deletion, so no tombstones to sweep). A million decisions kept for their TTL are then nothing the
+ * garbage collector traces or copies: with JS objects per entry, every young collection under load copied
+ * the last few thousand decisions' keys, views and entry objects, and those pauses were the router's p99.
  *
  * An entry is found by `find(key)`, which answers its number (valid until the next write) or -1; its
  * fields are read by that number. Values come back as a view of the slab (`bytes`, valid while the entry
@@ -49,6 +54,7 @@ export class SlabMap {
     initialEntries = INITIAL_ENTRIES,
   ) {
     const n = initialEntries;
+    if (n < 1 || (n & (n - 1)) !== 0) throw new RangeError(`SlabMap: initialEntries must be a power of two, got ${n}`);
     this.hashes = new Int32Array(n);
     this.expires = new Float64Array(n);
     this.nums = new Float64Array(n);
@@ -119,8 +125,9 @@ export class SlabMap {
     if (e >= 0) this.remove(e);
   }
 
-  /** Remove the live entry `entry` (from `find`). */
+  /** Remove the live entry `entry` (from `find`); an entry already gone is left alone. */
   remove(entry: number): void {
+    if (this.live[entry] !== 1) return;
     this.unindex(entry);
     this.kill(entry);
     this.count--;
@@ -138,7 +145,7 @@ export class SlabMap {
   /**
    * Set `key` (at the back) to `value` and `num`, expiring at `expiresAt`; then drop the oldest keys past
    * the capacity, then expire from the front (`now`, the write's time; `horizon`, when an entry written
-   * now expires: one at the front expiring later than that moves to the back), as `ExpiringMap.set`.
+   * now expires: one at the front expiring later than that moves to the back).
    */
   set(key: string, value: Uint8Array | string | undefined, num: number, expiresAt: number, now: number, horizon: number): void {
     const h = this.hashOf(key);
@@ -238,7 +245,9 @@ export class SlabMap {
   /** Write a new entry at the back (not yet in the index); answers its number. */
   private append(h: number, key: string, value: Uint8Array | string | undefined, num: number, expiresAt: number): number {
     const k = key.length;
-    const most = 2 * k + (value === undefined ? 0 : typeof value === 'string' ? 3 * value.length : value.length);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long string is measured instead (3x its room would
+    // give it a slab of its own, a new external allocation)
+    const most = 2 * k + (value === undefined ? 0 : typeof value === 'string' ? (value.length <= 4096 ? 3 * value.length : Buffer.byteLength(value)) : value.length);
     const buf = this.slabs.reserve(most);
     const at = this.slabs.offset;
     const units = this.slabs.unitsOf(this.slabs.slab);
@@ -327,10 +336,14 @@ export class SlabMap {
     this.mask = mask;
   }
 
-  /** The slot holding entry `e` (which is in the index). */
+  /** The slot holding entry `e` (a live entry is always in the index: an empty slot first is a broken table). */
   private slotOf(e: number): number {
     const mask = this.mask;
-    for (let i = this.hashes[e]! & mask; ; i = (i + 1) & mask) if (this.index[i] === e + 1) return i;
+    for (let i = this.hashes[e]! & mask; ; i = (i + 1) & mask) {
+      const s = this.index[i]!;
+      if (s === e + 1) return i;
+      if (s === 0) throw new Error(`SlabMap: entry ${e} is not in the index`);
+    }
   }
 
   /** Take `e` out of the index, shifting back the entries after it that probed past its slot. */

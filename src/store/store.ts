@@ -13,8 +13,8 @@ export interface DecisionWrite {
   /** The decision record, JSON. */
   readonly recordJson: string;
   /**
-   * The same JSON UTF-8 encoded, when the writer has it: the in-memory store keeps these bytes (outside the
-   * JS heap, shared with the recent-decision cache and the decision log) instead of the string.
+   * The same JSON UTF-8 encoded, when the writer has it (a store may copy these instead of encoding the
+   * string; the in-memory store copies either into its slabs).
    */
   readonly recordBytes?: Uint8Array | undefined;
   readonly ttlMs: number;

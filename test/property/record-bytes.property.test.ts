@@ -4,8 +4,8 @@ import { RecordBytes, SLAB_BYTES } from '../../src/decisions/record-bytes.ts';
 
 /** Strings of every UTF-8 width: ASCII, two- and three-byte characters, lone and paired surrogates, long runs. */
 const text = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 2000 }),
-  fc.string({ unit: fc.constantFrom('a', '"', 'é', '€', '\ud800', '\udc00', '\ud83d\ude00', '\u0000'), maxLength: 3000 }),
+  fc.string({ unit: 'binary', maxLength: 2000, size: 'max' }),
+  fc.string({ unit: fc.constantFrom('a', '"', 'é', '€', '\ud800', '\udc00', '\ud83d\ude00', '\u0000'), maxLength: 3000, size: 'max' }),
   fc.string({ unit: 'grapheme-ascii', minLength: 500, maxLength: 1200 }),
   fc.constant(''),
   fc.constant('x'.repeat(SLAB_BYTES)),

@@ -1,7 +1,6 @@
 /**
- * SlabMap against the insertion-ordered Map that ExpiringMap replaced (the same reference as
- * expiring-map.test.ts): after every set and delete the same keys hold the same values, numbers and
- * expiry, with keys of every UTF-16 kind, values as text, bytes or none, and the columns and index
+ * SlabMap against the insertion-ordered Map it replaced (test/support/expiring-reference.ts): after
+ * every set and delete the same keys hold the same values, numbers and expiry, with keys of every UTF-16 kind, values as text, bytes or none, and the columns and index
  * started tiny so that probing, backward-shift deletion, compaction and growth all happen.
  */
 import fc from 'fast-check';
@@ -105,5 +104,18 @@ describe('SlabMap', () => {
     a.clear();
     expect(a.size).toBe(0);
     expect(a.find('tx-1')).toBe(-1);
+  });
+
+  it('ignores a second remove of the same entry, and refuses columns that are not a power of two', () => {
+    const a = new SlabMap(10, 2);
+    a.set('x', 'one', 1, 100, 0, 100);
+    a.set('y', 'two', 2, 100, 0, 100);
+    const e = a.find('x');
+    a.remove(e);
+    a.remove(e); // already gone: left alone (the index and the slab counts stay right)
+    expect(a.size).toBe(1);
+    expect(a.find('x')).toBe(-1);
+    expect(a.text(a.find('y'))).toBe('two');
+    expect(() => new SlabMap(10, 3)).toThrow(RangeError);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * What `ExpiringMap` (and `SlabMap`) must hold after every write: the implementation they replaced, an
- * insertion-ordered Map walked from its front (delete + set at the back, eviction of the first key, expiry
+ * What `SlabMap` must hold after every write: the implementation it replaced (through `ExpiringMap`, now
+ * gone), an insertion-ordered Map walked from its front (delete + set at the back, eviction of the first key, expiry
  * of a few entries from the front, a longer-lived front entry moved back).
  */
 export class ExpiringReference<E extends { readonly expiresAt: number }> {

@@ -58,3 +58,29 @@ describe('Outbox', () => {
     expect(box.pending).toBe(0);
   });
 });
+
+describe('Outbox.kick', () => {
+  it('flushes at once what waits for its backoff after a failure', async () => {
+    let down = true;
+    const batches: number[][] = [];
+    const box = new Outbox<number>({
+      name: 'test',
+      capacity: 10,
+      batchSize: 10,
+      backoffMs: 60_000, // a retry would come only after a minute
+      flush: async (batch) => {
+        if (down) throw new Error('down');
+        batches.push([...batch]);
+      },
+      onDrop: () => {},
+    });
+    box.push(1);
+    await sleep(10);
+    expect(box.pending).toBe(1);
+    down = false;
+    box.kick();
+    await sleep(10);
+    expect(batches).toEqual([[1]]);
+    box.close();
+  });
+});
