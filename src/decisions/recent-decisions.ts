@@ -25,6 +25,8 @@ export interface SharedDecisions {
   /** The live record that claimed the transaction key: its JSON, or those UTF-8 bytes. */
   transactionRecord(transactionKey: string): string | Uint8Array | undefined;
   decisionRecord(decisionId: string): string | Uint8Array | undefined;
+  /** Whether the decision's record is held (live), without reading it. */
+  hasDecision(decisionId: string): boolean;
   /** Decision records held. */
   readonly decisionCount: number;
 }
@@ -93,7 +95,7 @@ export class RecentDecisions {
 
   /** Whether the decision is held (live) and the shared store is known to hold it too. */
   isPersisted(decisionId: string): boolean {
-    if (this.shared) return this.shared.decisionRecord(decisionId) !== undefined;
+    if (this.shared) return this.shared.hasDecision(decisionId);
     const e = this.live(this.byId, decisionId);
     return e >= 0 && this.byId.numberOf(e) === 1;
   }

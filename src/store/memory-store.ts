@@ -123,6 +123,11 @@ export class MemoryStore implements Store {
     return rec < 0 ? undefined : copyOf(this.decisions.bytes(rec)!);
   }
 
+  /** Whether the record of `decisionId` is held (live), for the cache's `isPersisted` (no copy of it). */
+  hasDecision(decisionId: string): boolean {
+    return this.live(this.decisions, decisionId, sinceStart(this.now())) >= 0;
+  }
+
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
     for (const w of writes) this.write(w, sinceStart(this.now()));
   }
