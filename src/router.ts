@@ -15,7 +15,7 @@ import { namesOf, type Config, type Names } from './config.ts';
 import { DecisionIds } from './decisions/decision-id.ts';
 import { DecisionLog } from './decisions/decision-log.ts';
 import { DecisionService } from './decisions/decision-service.ts';
-import { RecentDecisions } from './decisions/recent-decisions.ts';
+import { CachedDecisions, StoreDecisions, type RecentDecisions } from './decisions/recent-decisions.ts';
 import { ttlStartOf } from './decisions/decision-record.ts';
 import { buildApp } from './http/app.ts';
 import { DeadLetters } from './learning/dead-letters.ts';
@@ -111,7 +111,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const policies = new ServedPolicies(state, retryState);
   for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);
   const ids = new DecisionIds();
-  const recent = new RecentDecisions(200_000, config.decisionTtlMs, Date.now, ownMemoryStore);
+  const recent: RecentDecisions = ownMemoryStore ? new StoreDecisions(ownMemoryStore) : new CachedDecisions(200_000, config.decisionTtlMs, Date.now);
   const log = new DecisionLog({
     bus,
     metrics,

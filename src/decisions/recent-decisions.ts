@@ -10,11 +10,12 @@
  * decision is a JavaScript object, so the young generation has nothing of it to copy while decisions live
  * their TTL; the oldest go first, in O(1), at the capacity or their expiry.
  *
- * With the in-memory store (embedded mode) the cache holds nothing of its own: it reads the store's
- * entries (`SharedDecisions`), which hold the same bytes under the same two keys, so a decision is
- * inserted into two maps instead of four and its transaction key looked up once. Every record the
- * in-memory store holds is persisted (the store is the one that decides), so `markPersisted` and `add`
- * have nothing to do: the store's claim is what keeps the decision.
+ * Two implementations: `CachedDecisions` keeps them (NATS + Redis mode); `StoreDecisions` holds nothing of
+ * its own and reads the in-memory store's tables (`SharedDecisions`, embedded mode), which hold the same
+ * bytes under the same two keys, so a decision is written into two tables instead of four and its
+ * transaction key looked up once. Every record the in-memory store holds is persisted (the store is the
+ * one that decides), so there `markPersisted` and `add` have nothing to do: the store's claim is what
+ * keeps the decision.
  */
 import { sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
@@ -31,32 +32,44 @@ export interface SharedDecisions {
   readonly decisionCount: number;
 }
 
-export class RecentDecisions {
+/** What the decision service and the outcome applier ask of recent decisions. */
+export interface RecentDecisions {
+  /**
+   * `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's.
+   * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes), kept instead of the object.
+   */
+  add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs?: number, json?: string | Uint8Array): void;
+  /** Entries held (live or not yet dropped), by decisionId. */
+  readonly size: number;
+  markPersisted(decisionId: string): void;
+  /** A decision that lost its claim to another replica's. */
+  forget(decisionId: string): void;
+  byTransactionId(transactionKey: string): DecisionRecord | undefined;
+  byDecisionId(decisionId: string): DecisionRecord | undefined;
+  /** Whether the decision is held (live) and the shared store is known to hold it too. */
+  isPersisted(decisionId: string): boolean;
+  /** The record if the shared store is known to hold it too. */
+  persistedByDecisionId(decisionId: string): DecisionRecord | undefined;
+}
+
+/** The cache of its own (NATS + Redis mode). */
+export class CachedDecisions implements RecentDecisions {
   /** Idempotency key -> decisionId. */
   private readonly byTransaction: SlabMap;
   /** decisionId -> the record's JSON (UTF-8), its number 1 once persisted. */
   private readonly byId: SlabMap;
 
-  /** `shared`: read the in-memory store's entries instead of keeping any (see above). */
   constructor(
     capacity: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-    private readonly shared?: SharedDecisions,
   ) {
-    // the columns grow as entries come (a test's cache of a million costs nothing until it is filled);
-    // shared, they are never written
-    const initial = shared ? 1 : 1024;
-    this.byTransaction = new SlabMap(capacity, initial);
-    this.byId = new SlabMap(capacity, initial);
+    // the columns grow as entries come (a test's cache of a million costs nothing until it is filled)
+    this.byTransaction = new SlabMap(capacity);
+    this.byId = new SlabMap(capacity);
   }
 
-  /**
-   * `ttlMs`: this record's own TTL (a retry decision's lasts until its outcome can come); default the cache's.
-   * `json`: the record serialised (`JSON.stringify(record)`, or those UTF-8 bytes), kept instead of the object.
-   */
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {
-    if (this.shared) return; // the store's claim keeps it
     const at = sinceStart(decidedAtMs);
     const expiresAt = at + ttlMs;
     // bounded by the capacity, and memory follows the TTL: expired entries go from the oldest end; a
@@ -65,44 +78,35 @@ export class RecentDecisions {
     this.byId.set(record.decisionId, json ?? JSON.stringify(record), 0, expiresAt, at, at + this.ttlMs);
   }
 
-  /** Entries held (live or not yet dropped), by decisionId. */
   get size(): number {
-    return this.shared ? this.shared.decisionCount : this.byId.size;
+    return this.byId.size;
   }
 
   markPersisted(decisionId: string): void {
-    if (this.shared) return;
     const e = this.byId.find(decisionId);
     if (e >= 0) this.byId.setNumber(e, 1);
   }
 
   forget(decisionId: string): void {
-    // shared: a decision that lost its claim was never written to the store
-    if (!this.shared) this.byId.delete(decisionId);
+    this.byId.delete(decisionId);
   }
 
   byTransactionId(transactionKey: string): DecisionRecord | undefined {
-    if (this.shared) return parsed(this.shared.transactionRecord(transactionKey));
     const t = this.live(this.byTransaction, transactionKey);
     if (t < 0) return undefined;
     return this.recordOf(this.live(this.byId, this.byTransaction.text(t)!));
   }
 
   byDecisionId(decisionId: string): DecisionRecord | undefined {
-    if (this.shared) return parsed(this.shared.decisionRecord(decisionId));
     return this.recordOf(this.live(this.byId, decisionId));
   }
 
-  /** Whether the decision is held (live) and the shared store is known to hold it too. */
   isPersisted(decisionId: string): boolean {
-    if (this.shared) return this.shared.hasDecision(decisionId);
     const e = this.live(this.byId, decisionId);
     return e >= 0 && this.byId.numberOf(e) === 1;
   }
 
-  /** The record if the shared store is known to hold it too. */
   persistedByDecisionId(decisionId: string): DecisionRecord | undefined {
-    if (this.shared) return this.byDecisionId(decisionId);
     const e = this.live(this.byId, decisionId);
     return e >= 0 && this.byId.numberOf(e) === 1 ? this.recordOf(e) : undefined;
   }
@@ -120,6 +124,43 @@ export class RecentDecisions {
 
   private recordOf(e: number): DecisionRecord | undefined {
     return e < 0 ? undefined : parsed(this.byId.bytes(e));
+  }
+}
+
+/** Recent decisions read from the in-memory store (embedded mode): nothing held here. */
+export class StoreDecisions implements RecentDecisions {
+  constructor(private readonly store: SharedDecisions) {}
+
+  add(_transactionKey: string, _record: DecisionRecord, _decidedAtMs: number, _ttlMs?: number, _json?: string | Uint8Array): void {
+    // the store's claim keeps it
+  }
+
+  get size(): number {
+    return this.store.decisionCount;
+  }
+
+  markPersisted(_decisionId: string): void {
+    // every record the in-memory store holds is persisted
+  }
+
+  forget(_decisionId: string): void {
+    // a decision that lost its claim was never written to the store
+  }
+
+  byTransactionId(transactionKey: string): DecisionRecord | undefined {
+    return parsed(this.store.transactionRecord(transactionKey));
+  }
+
+  byDecisionId(decisionId: string): DecisionRecord | undefined {
+    return parsed(this.store.decisionRecord(decisionId));
+  }
+
+  isPersisted(decisionId: string): boolean {
+    return this.store.hasDecision(decisionId);
+  }
+
+  persistedByDecisionId(decisionId: string): DecisionRecord | undefined {
+    return this.byDecisionId(decisionId);
   }
 }
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
 import type { BusMessage } from '../../src/bus/bus.ts';
 import { NatsBus } from '../../src/bus/nats-bus.ts';
-import { RecentDecisions } from '../../src/decisions/recent-decisions.ts';
+import { CachedDecisions } from '../../src/decisions/recent-decisions.ts';
 import { JoinPrefetch } from '../../src/learning/join-prefetch.ts';
 import { ApprovalWindow } from '../../src/metrics/approval-window.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
@@ -52,7 +52,7 @@ describe('read-ahead with one MGET per read (Redis)', () => {
   it('the applier gets each record read ahead once; a record missing at read-ahead is asked again', async () => {
     const store = await redisStore();
     await store.putDecisions([write('a', '{"id":"a"}'), write('b', '{"id":"b"}')]);
-    const joins = new JoinPrefetch(store, new RecentDecisions(100, 60_000), 'admin');
+    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin');
     // 'a' twice in one read: asked once
     joins.prefetch([message('a'), message('b'), message('a'), message('late')]);
     expect(joins.size).toBe(3);
@@ -72,7 +72,7 @@ describe('read-ahead with one MGET per read (Redis)', () => {
       state: () => store.state(),
       kind: store.kind,
     });
-    const joinsFailing = new JoinPrefetch(failing, new RecentDecisions(100, 60_000), 'admin');
+    const joinsFailing = new JoinPrefetch(failing, new CachedDecisions(100, 60_000), 'admin');
     joinsFailing.prefetch([message('x')]);
     await until('forgotten', () => (joinsFailing.size === 0 ? true : undefined));
     expect(await joinsFailing.store.getDecision('x')).toBe('{"id":"x"}');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord } from '../../src/decisions/decision-record.ts';
-import { RecentDecisions } from '../../src/decisions/recent-decisions.ts';
+import { CachedDecisions, StoreDecisions } from '../../src/decisions/recent-decisions.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 
 const record = (decisionId: string, kind: 'route' | 'retry' = 'route'): DecisionRecord => ({
@@ -28,7 +28,7 @@ const record = (decisionId: string, kind: 'route' | 'retry' = 'route'): Decision
 describe('RecentDecisions', () => {
   it('drops expired entries as it goes, so it holds about one TTL of decisions', () => {
     let now = 0;
-    const cache = new RecentDecisions(1_000_000, 1000, () => now);
+    const cache = new CachedDecisions(1_000_000, 1000, () => now);
     for (let i = 0; i < 10_000; i++) {
       now = i; // one decision per ms, TTL 1000 ms
       cache.add(`route:${i}`, record(`d-${i}`), now);
@@ -40,7 +40,7 @@ describe('RecentDecisions', () => {
 
   it('a longer-lived retry record at the front does not hold up the expiry of the route records behind it, and lives its own TTL', () => {
     let now = 0;
-    const cache = new RecentDecisions(1_000_000, 1000, () => now);
+    const cache = new CachedDecisions(1_000_000, 1000, () => now);
     cache.add('retry:x', record('r-long', 'retry'), 0, 60_000);
     for (let i = 1; i < 10_000; i++) {
       now = i;
@@ -80,7 +80,7 @@ describe('RecentDecisions sharing the in-memory store entries (embedded mode)', 
   it('holds no entries of its own: what the store claimed is found by transaction and by id, persisted, until its TTL', () => {
     let now = 1000;
     const store = new MemoryStore({ now: () => now });
-    const cache = new RecentDecisions(10, 1000, () => now, store);
+    const cache = new StoreDecisions(store);
     expect(cache.byTransactionId('route:t1')).toBeUndefined();
     cache.add('route:t1', record('d-1'), now, 1000, '{}'); // the store's claim keeps it, not the cache
     expect(cache.byTransactionId('route:t1')).toBeUndefined();
@@ -105,7 +105,7 @@ describe('RecentDecisions sharing the in-memory store entries (embedded mode)', 
 
   it('a claim after a cache miss still answers a decision written in between (the miss is not trusted past a write)', async () => {
     const store = new MemoryStore();
-    const cache = new RecentDecisions(10, 60_000, Date.now, store);
+    const cache = new StoreDecisions(store);
     expect(cache.byTransactionId('route:t1')).toBeUndefined();
     await store.putDecisions([write('route:t1', 'd-behind', 60_000)]);
     expect(store.claimDecisionNow(write('route:t1', 'd-mine', 60_000))).toBe(JSON.stringify(record('d-behind')));

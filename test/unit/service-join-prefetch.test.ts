@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/bus/bus.ts';
-import { RecentDecisions } from '../../src/decisions/recent-decisions.ts';
+import { CachedDecisions } from '../../src/decisions/recent-decisions.ts';
 import type { DecisionRecord } from '../../src/decisions/decision-record.ts';
 import { JoinPrefetch } from '../../src/learning/join-prefetch.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -40,7 +40,7 @@ describe('join read-ahead', () => {
       ['d-2', '{"type":"decision","decisionId":"d-2"}'],
     ]);
     const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new RecentDecisions(100, 60_000), 'admin');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
     joins.prefetch([msg('out', { decisionId: 'd-1', approved: true }), msg('admin', { decisionId: 'd-9' }), msg('out', { decisionId: 'd-2', approved: false }), msg('out', 'not an outcome')]);
     expect(f.reads).toEqual(['d-1', 'd-2']);
     expect(joins.size).toBe(2);
@@ -54,7 +54,7 @@ describe('join read-ahead', () => {
   it('asks again for a record not found ahead (it may have been written since)', async () => {
     const records = new Map<string, string>();
     const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new RecentDecisions(100, 60_000), 'admin');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
     joins.prefetch([msg('out', { decisionId: 'd-3', approved: true })]);
     records.set('d-3', '{"type":"decision","decisionId":"d-3"}');
     expect(await joins.store.getDecision('d-3')).toBe(records.get('d-3'));
@@ -64,7 +64,7 @@ describe('join read-ahead', () => {
   it('forgets a failed read-ahead, so the applier meets the failure itself', async () => {
     const records = new Map([['d-4', '{"type":"decision","decisionId":"d-4"}']]);
     const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new RecentDecisions(100, 60_000), 'admin');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
     f.setFail(true);
     joins.prefetch([msg('out', { decisionId: 'd-4', approved: true })]);
     await new Promise((r) => setTimeout(r, 0));
@@ -75,7 +75,7 @@ describe('join read-ahead', () => {
   });
 
   it('skips records known in memory, a store that is down, and past its capacity', () => {
-    const recent = new RecentDecisions(100, 60_000);
+    const recent = new CachedDecisions(100, 60_000);
     const known = { decisionId: 'd-5' } as DecisionRecord;
     recent.add('route:t5', known, Date.now());
     recent.markPersisted('d-5');
@@ -95,7 +95,7 @@ describe('join read-ahead', () => {
 
   it('does nothing in front of the memory store (the applier joins from memory there)', () => {
     const store = new MemoryStore();
-    const joins = new JoinPrefetch(store, new RecentDecisions(100, 60_000), 'admin');
+    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin');
     joins.prefetch([msg('out', { decisionId: 'd-1', approved: true })]);
     expect(joins.size).toBe(0);
     expect(joins.store.kind).toBe('memory');
