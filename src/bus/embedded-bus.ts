@@ -9,7 +9,7 @@
  * collection has to copy; a delivery builds its message, with a copy of the bytes as its data (an emptied slab is reused).
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
-import { ByteSlabs, copyOf } from '../store/byte-slabs.ts';
+import { ByteSlabs, utf8Room } from '../store/byte-slabs.ts';
 import { CLOCK_START_MS, sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
@@ -173,15 +173,14 @@ export class EmbeddedBus implements Bus {
     if (!target) throw new DependencyUnavailableError('bus', `no stream captures subject "${subject}"`);
     const now = sinceStart(this.now());
     if (options.msgId !== undefined) {
-      const seen = target.msgIds.find(options.msgId);
-      if (seen >= 0 && now < target.msgIds.expiresAt(seen)) return target.msgIds.numberOf(seen);
+      const seen = target.msgIds.findLive(options.msgId, now);
+      if (seen >= 0) return target.msgIds.numberOf(seen);
     }
     const seq = ++target.lastSeq;
     const slabs = target.slabs;
     let length: number;
     if (typeof data === 'string') {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit; a long string is measured instead of given 3x its room
-      length = slabs.reserve(data.length <= 4096 ? 3 * data.length : Buffer.byteLength(data)).write(data, slabs.offset);
+      length = slabs.reserve(utf8Room(data)).write(data, slabs.offset);
     } else {
       slabs.reserve(data.length).set(data, slabs.offset);
       length = data.length;
@@ -317,7 +316,7 @@ class EmbeddedConsumer implements ConsumerHandle {
     const i = c.head + n;
     const offset = c.offsetOf[i]!;
     // a copy: the consumer may keep it past the message's trimming, and an emptied slab is reused
-    const data = copyOf(s.slabs.bufferOf(c.slabOf[i]!).subarray(offset, offset + c.lengthOf[i]!));
+    const data = Buffer.from(s.slabs.bufferOf(c.slabOf[i]!).subarray(offset, offset + c.lengthOf[i]!));
     return { seq, subject: s.subjectNames[c.subjectOf[i]!]!, data, timestampMs: CLOCK_START_MS + c.timeOf[i]! };
   }
 

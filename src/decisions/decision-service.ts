@@ -212,12 +212,11 @@ export class DecisionService {
   /** `keep`, answering without a promise when the store is the in-memory one; `recordJson`: `JSON.stringify(record)`. */
   private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number, recordJson: string = JSON.stringify(record)): DecisionRecord | Promise<DecisionRecord> {
     const { store } = this.deps;
-    // one representation kept alive, outside the JS heap's objects: with the in-memory store, the store
-    // and the embedded bus copy the JSON into their own slabs (the string and the record object die
-    // young); otherwise the JSON's bytes, shared by the cache and the decision log (in slabs for the
-    // records kept the common TTL: a longer-lived one would hold its slab)
-    const recordBytes = store.claimDecisionNow ? undefined : ttlMs <= this.deps.ttlMs ? this.bytes.of(recordJson) : Buffer.from(recordJson);
-    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, recordBytes, ttlMs };
+    // the JSON is kept outside the JS heap's objects, copied into slabs by whoever keeps it: with the
+    // in-memory store, the store and the embedded bus (from the string); otherwise its bytes, encoded once
+    // for the recent-decision cache and the NATS decision log
+    const recordBytes = store.claimDecisionNow ? undefined : this.bytes.of(recordJson);
+    const write: DecisionWrite = { transactionKey: txKey, decisionId: record.decisionId, recordJson, ttlMs };
     this.deps.recent.add(txKey, record, now, ttlMs, recordBytes ?? recordJson);
     if (store.claimDecisionNow) {
       const existing = store.claimDecisionNow(write);

@@ -92,34 +92,24 @@ export class CachedDecisions implements RecentDecisions {
   }
 
   byTransactionId(transactionKey: string): DecisionRecord | undefined {
-    const t = this.live(this.byTransaction, transactionKey);
+    const now = sinceStart(this.now());
+    const t = this.byTransaction.findLive(transactionKey, now);
     if (t < 0) return undefined;
-    return this.recordOf(this.live(this.byId, this.byTransaction.text(t)!));
+    return this.recordOf(this.byId.findLive(this.byTransaction.text(t)!, now));
   }
 
   byDecisionId(decisionId: string): DecisionRecord | undefined {
-    return this.recordOf(this.live(this.byId, decisionId));
+    return this.recordOf(this.byId.findLive(decisionId, sinceStart(this.now())));
   }
 
   isPersisted(decisionId: string): boolean {
-    const e = this.live(this.byId, decisionId);
+    const e = this.byId.findLive(decisionId, sinceStart(this.now()));
     return e >= 0 && this.byId.numberOf(e) === 1;
   }
 
   persistedByDecisionId(decisionId: string): DecisionRecord | undefined {
-    const e = this.live(this.byId, decisionId);
+    const e = this.byId.findLive(decisionId, sinceStart(this.now()));
     return e >= 0 && this.byId.numberOf(e) === 1 ? this.recordOf(e) : undefined;
-  }
-
-  /** The live entry of `key` (an expired one is dropped), or -1. */
-  private live(map: SlabMap, key: string): number {
-    const e = map.find(key);
-    if (e < 0) return -1;
-    if (map.expiresAt(e) <= sinceStart(this.now())) {
-      map.remove(e);
-      return -1;
-    }
-    return e;
   }
 
   private recordOf(e: number): DecisionRecord | undefined {

@@ -13,17 +13,18 @@
  * `ArrayBuffer` counts as external memory, and V8 starts a full collection each time external memory
  * grows by 64 MB, which at 30,000 decisions a second (a record in the store and one on the bus) was a
  * mark-compact every half second. So bytes read from a slab are valid only while their record is held:
- * a reader that keeps them longer copies them (`copyOf`).
+ * a reader that keeps them longer copies them (`Buffer.from`).
  */
 export const SLAB_BYTES = 64 * 1024;
 /** Emptied slabs kept for reuse, at most (4 MB at the default size). */
 export const POOLED_SLABS = 64;
 
-/** A copy of `bytes` that owns its memory (for a reader that keeps bytes read from a slab). */
-export function copyOf(bytes: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(bytes.length);
-  out.set(bytes);
-  return out;
+/**
+ * Room to reserve for `text` as UTF-8: at most 3 bytes per UTF-16 unit (a lone surrogate is U+FFFD, 3
+ * bytes; a pair 4), counted exactly for a long text, which 3x its length would give a slab of its own.
+ */
+export function utf8Room(text: string): number {
+  return text.length <= 4096 ? 3 * text.length : Buffer.byteLength(text);
 }
 
 export class ByteSlabs {

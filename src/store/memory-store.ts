@@ -7,7 +7,6 @@
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 import { sinceStart } from './clock.ts';
-import { copyOf } from './byte-slabs.ts';
 import { SlabMap } from './slab-map.ts';
 
 export interface MemoryStoreOptions {
@@ -58,21 +57,10 @@ export class MemoryStore implements Store {
     this.listeners.push(listener);
   }
 
-  /** The live entry under `key` (an expired one is dropped), or -1. */
-  private live(map: SlabMap, key: string, now: number): number {
-    const e = map.find(key);
-    if (e < 0) return -1;
-    if (map.expiresAt(e) <= now) {
-      map.remove(e);
-      return -1;
-    }
-    return e;
-  }
-
   /** The live decision that claimed `transactionKey`, or -1. */
   private claimed(transactionKey: string, now: number): number {
-    const t = this.live(this.transactions, transactionKey, now);
-    return t < 0 ? -1 : this.live(this.decisions, this.transactions.text(t)!, now);
+    const t = this.transactions.findLive(transactionKey, now);
+    return t < 0 ? -1 : this.decisions.findLive(this.transactions.text(t)!, now);
   }
 
   async claimDecision(w: DecisionWrite): Promise<string | null> {
@@ -99,8 +87,8 @@ export class MemoryStore implements Store {
     const expiresAt = now + w.ttlMs;
     // bounded (oldest first), and expired keys go from the oldest end as new ones come; a key that outlives
     // the one just written (a retry's record, kept longer) moves to the back instead of holding up the rest
-    if (claim || this.live(this.transactions, w.transactionKey, now) < 0) this.transactions.set(w.transactionKey, w.decisionId, 0, expiresAt, now, expiresAt);
-    if (this.live(this.decisions, w.decisionId, now) < 0) this.decisions.set(w.decisionId, w.recordBytes ?? w.recordJson, 0, expiresAt, now, expiresAt);
+    if (claim || this.transactions.findLive(w.transactionKey, now) < 0) this.transactions.set(w.transactionKey, w.decisionId, 0, expiresAt, now, expiresAt);
+    if (this.decisions.findLive(w.decisionId, now) < 0) this.decisions.set(w.decisionId, w.recordJson, 0, expiresAt, now, expiresAt);
   }
 
   /**
@@ -114,18 +102,18 @@ export class MemoryStore implements Store {
       this.absentTransaction = transactionKey;
       return undefined;
     }
-    return copyOf(this.decisions.bytes(rec)!); // the slab is reused once its records are gone
+    return Buffer.from(this.decisions.bytes(rec)!); // a copy: the slab is reused once its records are gone
   }
 
   /** The live record of `decisionId` (its bytes), for the cache as `transactionRecord`. */
   decisionRecord(decisionId: string): string | Uint8Array | undefined {
-    const rec = this.live(this.decisions, decisionId, sinceStart(this.now()));
-    return rec < 0 ? undefined : copyOf(this.decisions.bytes(rec)!);
+    const rec = this.decisions.findLive(decisionId, sinceStart(this.now()));
+    return rec < 0 ? undefined : Buffer.from(this.decisions.bytes(rec)!);
   }
 
   /** Whether the record of `decisionId` is held (live), for the cache's `isPersisted` (no copy of it). */
   hasDecision(decisionId: string): boolean {
-    return this.live(this.decisions, decisionId, sinceStart(this.now())) >= 0;
+    return this.decisions.findLive(decisionId, sinceStart(this.now())) >= 0;
   }
 
   async putDecisions(writes: readonly DecisionWrite[]): Promise<void> {
@@ -133,7 +121,7 @@ export class MemoryStore implements Store {
   }
 
   async getDecision(decisionId: string): Promise<string | null> {
-    const rec = this.live(this.decisions, decisionId, sinceStart(this.now()));
+    const rec = this.decisions.findLive(decisionId, sinceStart(this.now()));
     return rec < 0 ? null : this.decisions.text(rec)!;
   }
 

@@ -19,7 +19,7 @@
  * The key hash is seeded per map, so keys chosen by clients cannot be made to collide by design.
  */
 import { randomInt } from 'node:crypto';
-import { ByteSlabs } from './byte-slabs.ts';
+import { ByteSlabs, utf8Room } from './byte-slabs.ts';
 
 /** Columns to start with (they double as needed); tests start small to exercise probing and compaction. */
 const INITIAL_ENTRIES = 1024;
@@ -71,7 +71,7 @@ export class SlabMap {
     return this.count;
   }
 
-  /** The live entry of `key` (expired or not: the caller decides), or -1. */
+  /** The entry of `key` (expired or not: `findLive` decides by time), or -1. */
   find(key: string): number {
     const h = this.hashOf(key);
     const index = this.index;
@@ -84,8 +84,15 @@ export class SlabMap {
     }
   }
 
-  has(key: string): boolean {
-    return this.find(key) >= 0;
+  /** The entry of `key` if it is live at `now` (expiring after it), or -1; an expired one is removed. */
+  findLive(key: string, now: number): number {
+    const e = this.find(key);
+    if (e < 0) return -1;
+    if (this.expires[e]! <= now) {
+      this.remove(e);
+      return -1;
+    }
+    return e;
   }
 
   expiresAt(entry: number): number {
@@ -245,9 +252,7 @@ export class SlabMap {
   /** Write a new entry at the back (not yet in the index); answers its number. */
   private append(h: number, key: string, value: Uint8Array | string | undefined, num: number, expiresAt: number): number {
     const k = key.length;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long string is measured instead (3x its room would
-    // give it a slab of its own, a new external allocation)
-    const most = 2 * k + (value === undefined ? 0 : typeof value === 'string' ? (value.length <= 4096 ? 3 * value.length : Buffer.byteLength(value)) : value.length);
+    const most = 2 * k + (value === undefined ? 0 : typeof value === 'string' ? utf8Room(value) : value.length);
     const buf = this.slabs.reserve(most);
     const at = this.slabs.offset;
     const units = this.slabs.unitsOf(this.slabs.slab);

@@ -12,11 +12,6 @@ export interface DecisionWrite {
   readonly decisionId: string;
   /** The decision record, JSON. */
   readonly recordJson: string;
-  /**
-   * The same JSON UTF-8 encoded, when the writer has it (a store may copy these instead of encoding the
-   * string; the in-memory store copies either into its slabs).
-   */
-  readonly recordBytes?: Uint8Array | undefined;
   readonly ttlMs: number;
 }
 

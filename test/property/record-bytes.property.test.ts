@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RecordBytes, SLAB_BYTES } from '../../src/decisions/record-bytes.ts';
+import { RecordBytes } from '../../src/decisions/record-bytes.ts';
+import { SLAB_BYTES } from '../../src/store/byte-slabs.ts';
 
 /** Strings of every UTF-8 width: ASCII, two- and three-byte characters, lone and paired surrogates, long runs. */
 const text = fc.oneof(

@@ -70,10 +70,10 @@ describe('MemoryStore expiry', () => {
   });
 });
 
-/** A write for `MemoryStore.claimDecision`, its record as UTF-8 bytes (as the decision service writes it). */
+/** A write for `MemoryStore.claimDecision` (as the decision service writes it). */
 const write = (txKey: string, decisionId: string, ttlMs = 1000) => {
   const recordJson = JSON.stringify(record(decisionId));
-  return { transactionKey: txKey, decisionId, recordJson, recordBytes: Buffer.from(recordJson), ttlMs };
+  return { transactionKey: txKey, decisionId, recordJson, ttlMs };
 };
 
 describe('RecentDecisions sharing the in-memory store entries (embedded mode)', () => {
