@@ -89,10 +89,8 @@ export interface Bus {
   lastSeq(stream: string): Promise<number>;
   /**
    * Publish into the stream capturing `subject`; resolves with the stream sequence (the stream's ack).
-   * `data` as bytes, or as a string sent UTF-8 encoded (the decision log publishes the record's JSON, the
-   * same string the store keeps, so a decision is not held once more as bytes). The bytes must not be
-   * written to after the call: the embedded bus keeps them as given when they are a Buffer (a Buffer's
-   * `slice` is a view), as it keeps the decision records' slab views (src/decisions/record-bytes.ts).
+   * `data` as bytes, or as a string sent UTF-8 encoded. The bytes must not be written to after the call:
+   * NATS's client holds them until its next socket write (the embedded bus copies them into its slabs).
    */
   publish(subject: string, data: Uint8Array | string, options?: PublishOptions): Promise<number>;
   /**
