@@ -35,6 +35,7 @@ import { RetryService } from './retry/retry-service.ts';
 import { parseTimestamp } from './time.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { RedisStore } from './store/redis-store.ts';
+import { SlabArena } from './store/slab-arena.ts';
 import type { Store } from './store/store.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -81,8 +82,11 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const names = namesOf(config);
   const approval = new ApprovalWindow();
   const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false });
-  const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus());
-  const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore());
+  // one arena for the bytes of every in-memory table (store, embedded bus, recent-decision cache): what
+  // one empties another fills, and V8 sees a few large chunks instead of a backing store per 64 KB
+  const arena = new SlabArena();
+  const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus({ arena }));
+  const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore({ arena }));
   // embedded mode: the recent-decision cache reads the in-memory store's entries instead of copies (a
   // store given by the caller may be shared with other routers, each with a cache of its own)
   const ownMemoryStore = options.store === undefined && store instanceof MemoryStore ? store : undefined;
@@ -111,7 +115,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const policies = new ServedPolicies(state, retryState);
   for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);
   const ids = new DecisionIds();
-  const recent: RecentDecisions = ownMemoryStore ? new StoreDecisions(ownMemoryStore) : new CachedDecisions(200_000, config.decisionTtlMs, Date.now);
+  const recent: RecentDecisions = ownMemoryStore ? new StoreDecisions(ownMemoryStore) : new CachedDecisions(200_000, config.decisionTtlMs, Date.now, arena);
   const log = new DecisionLog({
     bus,
     metrics,

@@ -10,6 +10,7 @@
  */
 import { DependencyUnavailableError } from '../../policies/errors.ts';
 import { ByteSlabs, utf8Room } from '../store/byte-slabs.ts';
+import { SlabArena } from '../store/slab-arena.ts';
 import { CLOCK_START_MS, sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
 import type { Bus, BusMessage, BusState, ConsumerHandle, ConsumerSpec, MessageHandler, PublishOptions, StreamSpec } from './bus.ts';
@@ -99,6 +100,8 @@ export interface EmbeddedBusOptions {
   readonly now?: () => number;
   /** Messages kept per stream, about (oldest dropped first, a quarter at a time): memory is the only storage. */
   readonly maxMessagesPerStream?: number;
+  /** Where the messages' bytes are kept (a router shares one between its tables). */
+  readonly arena?: SlabArena;
 }
 
 export class EmbeddedBus implements Bus {
@@ -109,10 +112,12 @@ export class EmbeddedBus implements Bus {
   private closed = false;
   private readonly now: () => number;
   private readonly maxMessages: number;
+  private readonly arena: SlabArena;
 
   constructor(options: EmbeddedBusOptions = {}) {
     this.now = options.now ?? Date.now;
     this.maxMessages = options.maxMessagesPerStream ?? 200_000;
+    this.arena = options.arena ?? new SlabArena();
   }
 
   async connect(): Promise<void> {
@@ -141,12 +146,12 @@ export class EmbeddedBus implements Bus {
       maxAgeMs: spec.maxAgeMs ?? 0,
       duplicateWindowMs: spec.duplicateWindowMs ?? 120_000,
       columns: new Columns(),
-      slabs: new ByteSlabs(),
+      slabs: new ByteSlabs(this.arena),
       subjectNames: [],
       subjectNumbers: new Map(),
       firstSeq: 1,
       lastSeq: 0,
-      msgIds: new SlabMap(Number.POSITIVE_INFINITY),
+      msgIds: new SlabMap(Number.POSITIVE_INFINITY, undefined, this.arena),
       waiters: new Set(),
     });
     return spec.name;
@@ -219,6 +224,10 @@ export class EmbeddedBus implements Bus {
         this.consumers.delete(key);
       }
     }
+    const s = this.streams.get(stream);
+    // its slabs back to the arena, for the streams that remain
+    s?.slabs.clear();
+    s?.msgIds.clear();
     this.streams.delete(stream);
   }
 

@@ -19,6 +19,7 @@
  */
 import { sinceStart } from '../store/clock.ts';
 import { SlabMap } from '../store/slab-map.ts';
+import type { SlabArena } from '../store/slab-arena.ts';
 import { parseDecisionRecord, type DecisionRecord } from './decision-record.ts';
 
 /** The in-memory store's decision entries, as the cache reads them when it shares them (live records only). */
@@ -63,10 +64,11 @@ export class CachedDecisions implements RecentDecisions {
     capacity: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    arena?: SlabArena,
   ) {
     // the columns grow as entries come (a test's cache of a million costs nothing until it is filled)
-    this.byTransaction = new SlabMap(capacity);
-    this.byId = new SlabMap(capacity);
+    this.byTransaction = new SlabMap(capacity, undefined, arena);
+    this.byId = new SlabMap(capacity, undefined, arena);
   }
 
   add(transactionKey: string, record: DecisionRecord, decidedAtMs: number, ttlMs: number = this.ttlMs, json?: string | Uint8Array): void {

@@ -6,26 +6,16 @@
  * record: a young-generation collection then costs what the request's own garbage costs, not what the
  * last seconds of decisions hold.
  *
- * Records written together are released together (a TTL, a stream's age), so slabs empty in order. A
- * record larger than a quarter of a slab gets a slab of its own (`Buffer.allocUnsafeSlow`).
- *
- * The standard slabs are carved from a few large chunks (the first `FIRST_CHUNK_BYTES`, each next twice
- * the last, up to `MAX_CHUNK_BYTES`), and an emptied slab is kept for reuse, never left to the collector.
- * Every new `ArrayBuffer` counts as external memory, and V8 counts the external memory allocated since its
- * last mark-compact against the old generation's limit: with a backing store per 64 KB slab, a router
- * filling its store at 12,000 decisions a second (a record in the store and one on the bus, about 20 MB/s)
- * ran a mark-compact every 0.4 to 0.8 s, whose concurrent marking took the load generator's core; with
- * chunks, one per chunk while the tables fill (a dozen in all up to a GB), and none once they are full.
- * So memory is the most slabs ever used at once (bounded by the tables' capacity and TTL), held until
- * `clear()`; a chunk's pages are resident only once a slab in them is written.
+ * Records written together are released together (a TTL, a stream's age), so slabs empty in order. The
+ * slabs come from a `SlabArena` (shared by the router's tables) and go back to it when emptied; a record
+ * larger than a quarter of a slab gets a slab of its own (`Buffer.allocUnsafeSlow`), left to the collector.
  *
  * Bytes read from a slab are valid only while their record is held: a reader that keeps them longer
  * copies them (`Buffer.from`).
  */
-export const SLAB_BYTES = 64 * 1024;
-/** The first chunk slabs are carved from; each next is twice the last, up to `MAX_CHUNK_BYTES`. */
-export const FIRST_CHUNK_BYTES = 1 << 20;
-export const MAX_CHUNK_BYTES = 256 << 20;
+import { SlabArena } from './slab-arena.ts';
+
+export { SLAB_BYTES } from './slab-arena.ts';
 
 /**
  * Room to reserve for `text` as UTF-8: at most 3 bytes per UTF-16 unit (a lone surrogate is U+FFFD, 3
@@ -40,45 +30,22 @@ export class ByteSlabs {
   private readonly units: (Uint16Array | undefined)[] = [];
   private readonly refs: number[] = [];
   private readonly free: number[] = [];
-  /** Emptied slabs of the standard size, for reuse (every one: see the module's note). */
-  private readonly spare: Buffer[] = [];
-  /** The chunk standard slabs are carved from, the bytes carved from it, and the next chunk's size. */
-  private chunk: Buffer | undefined;
-  private carved = 0;
-  private nextChunkBytes: number;
-  /** Bytes of the chunks allocated (each one's pages resident only once written). */
-  private chunkBytesTotal = 0;
   /** The slab being filled (-1: none yet) and the bytes used in it. */
   private current = -1;
   private used = 0;
   /** After `reserve`: the slab and the (even) offset reserved. */
   slab = -1;
   offset = 0;
+  private readonly slabBytes: number;
 
-  /** `firstChunkBytes`: rounded up to a whole number of slabs (tests use small slabs and chunks). */
-  constructor(
-    private readonly slabBytes = SLAB_BYTES,
-    firstChunkBytes = FIRST_CHUNK_BYTES,
-    private readonly maxChunkBytes = MAX_CHUNK_BYTES,
-    /** Allocates a chunk (tests make it fail). */
-    private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
-  ) {
-    this.nextChunkBytes = firstChunkBytes;
+  /** `arena`: where slabs come from and go back to (a router's tables share one). */
+  constructor(readonly arena: SlabArena = new SlabArena()) {
+    this.slabBytes = arena.slabBytes;
   }
 
   /** Slabs holding records or being filled (for tests and metrics). */
   get slabCount(): number {
     return this.slabs.length - this.free.length;
-  }
-
-  /** Emptied standard slabs kept for reuse. */
-  get spareSlabs(): number {
-    return this.spare.length;
-  }
-
-  /** Bytes of the chunks standard slabs are carved from. */
-  get chunkBytes(): number {
-    return this.chunkBytesTotal;
   }
 
   /**
@@ -133,21 +100,19 @@ export class ByteSlabs {
     return u;
   }
 
+  /** Release every record: the standard slabs go back to the arena. */
   clear(): void {
+    for (const b of this.slabs) if (b !== undefined && b.length === this.slabBytes) this.arena.give(b);
     this.slabs.length = 0;
     this.units.length = 0;
     this.refs.length = 0;
     this.free.length = 0;
-    this.spare.length = 0;
-    this.chunk = undefined;
-    this.carved = 0;
-    this.chunkBytesTotal = 0;
     this.current = -1;
     this.used = 0;
   }
 
   private add(bytes: number): number {
-    const b = bytes === this.slabBytes ? this.standardSlab() : Buffer.allocUnsafeSlow(bytes);
+    const b = bytes === this.slabBytes ? this.arena.take() : Buffer.allocUnsafeSlow(bytes);
     const i = this.free.pop() ?? this.slabs.length;
     this.slabs[i] = b;
     this.units[i] = undefined;
@@ -157,37 +122,9 @@ export class ByteSlabs {
 
   private drop(slab: number): void {
     const b = this.slabs[slab]!;
-    if (b.length === this.slabBytes) this.spare.push(b);
+    if (b.length === this.slabBytes) this.arena.give(b);
     this.slabs[slab] = undefined;
     this.units[slab] = undefined;
     this.free.push(slab);
-  }
-
-  /** An emptied slab, or the next one carved from the current chunk (a new chunk when it is used up). */
-  private standardSlab(): Buffer {
-    const reused = this.spare.pop();
-    if (reused !== undefined) return reused;
-    if (this.chunk === undefined || this.carved + this.slabBytes > this.chunk.length) this.newChunk();
-    const start = this.carved;
-    this.carved += this.slabBytes;
-    return this.chunk!.subarray(start, this.carved);
-  }
-
-  /** The next chunk, twice the last up to the maximum; half as big again while the allocation fails. */
-  private newChunk(): void {
-    let slabs = Math.max(1, Math.ceil(this.nextChunkBytes / this.slabBytes));
-    for (;;) {
-      try {
-        this.chunk = this.allocate(slabs * this.slabBytes);
-        break;
-      } catch (err) {
-        // out of address space or over a strict overcommit limit: a smaller chunk, down to one slab
-        if (!(err instanceof RangeError) || slabs === 1) throw err;
-        slabs = Math.max(1, slabs >> 1);
-      }
-    }
-    this.carved = 0;
-    this.chunkBytesTotal += this.chunk.length;
-    this.nextChunkBytes = Math.min(2 * this.chunk.length, Math.max(this.maxChunkBytes, this.slabBytes));
   }
 }

@@ -7,12 +7,15 @@
 import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 import { sinceStart } from './clock.ts';
+import type { SlabArena } from './slab-arena.ts';
 import { SlabMap } from './slab-map.ts';
 
 export interface MemoryStoreOptions {
   readonly now?: () => number;
   /** Most decisions kept (oldest evicted first). */
   readonly maxDecisions?: number;
+  /** Where the records' bytes are kept (a router shares one between its tables). */
+  readonly arena?: SlabArena;
 }
 
 export class MemoryStore implements Store {
@@ -36,8 +39,8 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     const maxDecisions = options.maxDecisions ?? 1_000_000;
-    this.decisions = new SlabMap(maxDecisions);
-    this.transactions = new SlabMap(maxDecisions);
+    this.decisions = new SlabMap(maxDecisions, undefined, options.arena);
+    this.transactions = new SlabMap(maxDecisions, undefined, options.arena);
   }
 
   /** Decision records held (live or not yet dropped). */

@@ -20,12 +20,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { ByteSlabs, utf8Room } from './byte-slabs.ts';
+import type { SlabArena } from './slab-arena.ts';
 
 /** Columns to start with (they double as needed); tests start small to exercise probing and compaction. */
 const INITIAL_ENTRIES = 1024;
 
 export class SlabMap {
-  private readonly slabs = new ByteSlabs();
+  private readonly slabs: ByteSlabs;
   private readonly seed = randomInt(0x7fffffff);
   /**
    * Entries in insertion order: `used` column slots from `head` on, a ring (the slot after the last is
@@ -48,11 +49,13 @@ export class SlabMap {
   private index: Int32Array;
   private mask: number;
 
-  /** `initialEntries`: a power of two (tests start small). */
+  /** `initialEntries`: a power of two (tests start small); `arena`: where the bytes' slabs come from. */
   constructor(
     private readonly capacity: number,
     initialEntries = INITIAL_ENTRIES,
+    arena?: SlabArena,
   ) {
+    this.slabs = new ByteSlabs(arena);
     const n = initialEntries;
     if (n < 1 || (n & (n - 1)) !== 0) throw new RangeError(`SlabMap: initialEntries must be a power of two, got ${n}`);
     this.hashes = new Int32Array(n);

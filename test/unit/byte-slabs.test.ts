@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ByteSlabs } from '../../src/store/byte-slabs.ts';
+import { SlabArena } from '../../src/store/slab-arena.ts';
+
+const small = (): SlabArena => new SlabArena({ slabBytes: 64, firstChunkBytes: 256 });
 
 describe('ByteSlabs', () => {
   it('keeps what was written until released, at even offsets, and frees a slab with its last record', () => {
-    const s = new ByteSlabs(64);
+    const s = new ByteSlabs(small());
     const where: { slab: number; offset: number; n: number }[] = [];
     for (let i = 0; i < 10; i++) {
       const b = s.reserve(14); // room for 14 asked, 5 written: offsets 0, 6, ..., 48 fit a 64-byte slab
@@ -33,7 +36,7 @@ describe('ByteSlabs', () => {
   });
 
   it('gives a record larger than a quarter of a slab a slab of its own, freed with it', () => {
-    const s = new ByteSlabs(64);
+    const s = new ByteSlabs(small());
     s.reserve(4);
     s.commit(4);
     const b = s.reserve(100);
@@ -46,7 +49,7 @@ describe('ByteSlabs', () => {
   });
 
   it('reads the slab as UTF-16 code units at half the byte offset', () => {
-    const s = new ByteSlabs(64);
+    const s = new ByteSlabs(small());
     s.reserve(8);
     const units = s.unitsOf(s.slab);
     const at = s.offset >> 1;
@@ -54,76 +57,29 @@ describe('ByteSlabs', () => {
     s.commit(8);
     expect(String.fromCharCode(...units.subarray(at, at + 4))).toBe('héy\ud800');
   });
-});
 
-describe('ByteSlabs chunks', () => {
-  /** Fill `n` whole slabs (one record of the slab's size each), each with its own byte; returns their slab numbers. */
-  function fill(s: ByteSlabs, n: number, slabBytes: number, byte: (i: number) => number): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const b = s.reserve(slabBytes / 4);
-      b.fill(byte(i), s.offset, s.offset + slabBytes / 4);
-      s.commit(slabBytes / 4);
-      out.push(s.slab);
-      // the rest of the slab: three more records, so the next reserve starts a new slab
-      for (let j = 0; j < 3; j++) {
-        const c = s.reserve(slabBytes / 4);
-        c.fill(byte(i), s.offset, s.offset + slabBytes / 4);
-        s.commit(slabBytes / 4);
-      }
+  it('gives emptied slabs back to its arena, where another ByteSlabs takes them before anything is carved', () => {
+    const arena = small();
+    const a = new ByteSlabs(arena);
+    const b = new ByteSlabs(arena);
+    const mine: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      a.reserve(16); // four records a slab
+      a.commit(16);
+      mine.push(a.slab);
     }
-    return out;
-  }
-
-  it('carves slabs from chunks that double up to the maximum, without overlapping', () => {
-    const s = new ByteSlabs(64, 128, 512);
-    const slabs = fill(s, 14, 64, (i) => i + 1);
-    // chunks of 2, 4, 8 (the maximum) slabs: 14 slabs need 2 + 4 + 8
-    expect(s.chunkBytes).toBe(128 + 256 + 512);
-    fill(s, 1, 64, () => 99);
-    expect(s.chunkBytes).toBe(128 + 256 + 512 + 512); // capped: the next chunk is the maximum again
-    for (const [i, slab] of slabs.entries()) {
-      const b = s.bufferOf(slab);
-      expect(b.length).toBe(64);
-      expect([...b].every((x) => x === i + 1)).toBe(true);
+    const carved = arena.chunkBytes;
+    for (const slab of mine) a.release(slab);
+    // six full slabs emptied; the one being filled stays with `a`
+    expect(arena.spareSlabs).toBe(5);
+    for (let i = 0; i < 20; i++) {
+      const buf = b.reserve(16);
+      buf.fill(7, b.offset, b.offset + 16);
+      b.commit(16);
     }
-  });
-
-  it('reuses every emptied slab before carving or allocating more', () => {
-    const s = new ByteSlabs(64, 128, 512);
-    const first = fill(s, 6, 64, () => 1);
-    const bytes = s.chunkBytes;
-    for (const slab of first) for (let j = 0; j < 4; j++) s.release(slab);
-    // the last one is still being filled, so five are spare
-    expect(s.spareSlabs).toBe(5);
-    expect(s.slabCount).toBe(1);
-    fill(s, 5, 64, () => 2);
-    // five spare ones used, and the one that was being filled emptied into the spares on the first
-    expect(s.spareSlabs).toBe(1);
-    expect(s.chunkBytes).toBe(bytes);
-  });
-
-  it('takes a smaller chunk when a large one cannot be allocated', () => {
-    const sizes: number[] = [];
-    const s = new ByteSlabs(64, 1024, 1024, (bytes) => {
-      sizes.push(bytes);
-      if (bytes > 256) throw new RangeError('Array buffer allocation failed');
-      return Buffer.allocUnsafeSlow(bytes);
-    });
-    fill(s, 1, 64, () => 7);
-    expect(sizes).toEqual([1024, 512, 256]);
-    expect(s.chunkBytes).toBe(256);
-    expect([...s.bufferOf(0)].every((x) => x === 7)).toBe(true);
-  });
-
-  it('passes on an allocation error that is not about size, and one that even a single slab meets', () => {
-    const other = new ByteSlabs(64, 128, 128, () => {
-      throw new TypeError('not memory');
-    });
-    expect(() => other.reserve(8)).toThrow(TypeError);
-    const none = new ByteSlabs(64, 128, 128, () => {
-      throw new RangeError('Array buffer allocation failed');
-    });
-    expect(() => none.reserve(8)).toThrow(RangeError);
+    expect(arena.spareSlabs).toBe(0);
+    expect(arena.chunkBytes).toBe(carved);
+    a.clear();
+    expect(arena.spareSlabs).toBe(1); // the slab `a` was filling
   });
 });
