@@ -65,13 +65,16 @@ export async function bench(): Promise<BenchRow[]> {
     const sampler = (async () => {
       while (Date.now() < end + 1000) {
         const m = await scrape(router);
-        samples.push({
+        const sample: Sample = {
           t: (Date.now() - t0) / 1000,
           rssMB: router.rssMB(),
           keys: await countKeys(redis, `${namespace}:`),
           decisions: total(m, 'router_decisions_total'),
           applied: total(m, 'router_outcomes_applied_total'),
-        });
+        };
+        samples.push(sample);
+        // progress every 30 s (the samples are every 2 s; all of them are printed at the end)
+        if (samples.length % 15 === 1) process.stderr.write(`bench: soak ${sample.t.toFixed(0)} s of ${duration}: rss ${sample.rssMB.toFixed(0)} MB, ${sample.keys} join-store keys, ${sample.decisions} decisions, ${sample.applied} outcomes applied\n`);
         await new Promise((r) => setTimeout(r, 2000));
       }
     })();
