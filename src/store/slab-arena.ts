@@ -9,7 +9,8 @@
  * mark-compact once the slack left is below the young generation's size. With a backing store per 64 KB
  * slab, a router filling its store at 12,000 decisions a second (a record in the store and one on the bus,
  * about 20 MB/s) ran a mark-compact every 0.4 to 0.8 s, whose concurrent marking took the load
- * generator's core; with one arena, 5 in 15 s, one per chunk, and none once the tables are full.
+ * generator's core; with one arena, 6 in 15 s while filling (one per chunk and per table doubling), and 1
+ * in 15 s once the store is full (a 5 s decision TTL, after 20 s of load).
  *
  * So memory is the most slabs ever in use at once (bounded by the tables' capacities and TTLs), held for
  * the arena's life; a chunk's pages are resident only once a slab in them is written, and given-back
