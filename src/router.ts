@@ -81,10 +81,11 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel, base: { replica: config.replicaId } });
   const names = namesOf(config);
   const approval = new ApprovalWindow();
-  const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false });
+
   // one arena for the bytes of every in-memory table (store, embedded bus, recent-decision cache): what
   // one empties another fills, and V8 sees a few large chunks instead of a backing store per 64 KB
   const arena = new SlabArena();
+  const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false, slabs: arena });
   const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus({ arena }));
   const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore({ arena }));
   // embedded mode: the recent-decision cache reads the in-memory store's entries instead of copies (a

@@ -45,7 +45,14 @@ export interface Metrics {
   readonly adminChanges: Counter<'kind' | 'policy'>;
 }
 
-export function createMetrics(approval: ApprovalWindow, options: { defaultMetrics?: boolean } = {}): Metrics {
+/** What `router_slab_bytes` reads: the router's slab arena (`SlabArena`). */
+export interface SlabGauges {
+  readonly chunkBytes: number;
+  readonly spareSlabs: number;
+  readonly slabBytes: number;
+}
+
+export function createMetrics(approval: ApprovalWindow, options: { defaultMetrics?: boolean; slabs?: SlabGauges } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
@@ -55,6 +62,19 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
   const appliedCells = new CounterCells<'kind'>();
   const receivedCells = new CounterCells<'source'>();
   const observationCells = new GaugeCells<'kind' | 'policy'>();
+  const slabs = options.slabs;
+  if (slabs) {
+    new Gauge({
+      name: 'router_slab_bytes',
+      help: "Bytes of the slab arena holding the in-memory tables' records (store, embedded bus, recent decisions): reserved (its chunks; a page is resident once written) and spare (emptied slabs kept for reuse).",
+      labelNames: ['state'],
+      registers: r,
+      collect() {
+        this.set({ state: 'reserved' }, slabs.chunkBytes);
+        this.set({ state: 'spare' }, slabs.spareSlabs * slabs.slabBytes);
+      },
+    });
+  }
   new Gauge({
     name: 'router_approval_rate',
     help: 'Approval rate per route over its most recent applied outcomes (sliding window).',

@@ -271,6 +271,10 @@ describe('health, readiness, metrics, OpenAPI', () => {
     expect(text).toContain('router_outcomes_duplicate_total 1');
     expect(text).toContain('router_outcomes_rejected_total{reason="unknown_decision"} 1');
     expect(text).toContain(`router_approval_rate{route="${d.route}"} 1`);
+    // the slab arena: a first chunk for the decision's bytes (store and embedded bus), nothing emptied yet
+    const reserved = Number(/router_slab_bytes\{state="reserved"\} (\d+)/.exec(text)?.[1]);
+    expect(reserved).toBeGreaterThanOrEqual(1 << 20);
+    expect(text).toContain('router_slab_bytes{state="spare"} 0');
   });
 
   it('serves the OpenAPI document with every endpoint', async () => {
