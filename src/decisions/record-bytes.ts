@@ -5,7 +5,8 @@
  * 900-byte record costs a byte count, a copy and, every ninth record, a new pool. Nobody keeps the bytes
  * past the publish, so a slab is garbage soon after it is full.
  */
-import { SLAB_BYTES, utf8Room } from '../store/byte-slabs.ts';
+import { utf8Room } from '../store/byte-slabs.ts';
+import { SLAB_BYTES } from '../store/slab-arena.ts';
 
 export class RecordBytes {
   private slab: Buffer = Buffer.alloc(0);

@@ -48,8 +48,7 @@ export interface Metrics {
 /** What `router_slab_bytes` reads: the router's slab arena (`SlabArena`). */
 export interface SlabGauges {
   readonly chunkBytes: number;
-  readonly spareSlabs: number;
-  readonly slabBytes: number;
+  readonly spareBytes: number;
 }
 
 export function createMetrics(approval: ApprovalWindow, options: { defaultMetrics?: boolean; slabs?: SlabGauges } = {}): Metrics {
@@ -71,7 +70,7 @@ export function createMetrics(approval: ApprovalWindow, options: { defaultMetric
       registers: r,
       collect() {
         this.set({ state: 'reserved' }, slabs.chunkBytes);
-        this.set({ state: 'spare' }, slabs.spareSlabs * slabs.slabBytes);
+        this.set({ state: 'spare' }, slabs.spareBytes);
       },
     });
   }

@@ -15,8 +15,6 @@
  */
 import { SlabArena } from './slab-arena.ts';
 
-export { SLAB_BYTES } from './slab-arena.ts';
-
 /**
  * Room to reserve for `text` as UTF-8: at most 3 bytes per UTF-16 unit (a lone surrogate is U+FFFD, 3
  * bytes; a pair 4), counted exactly for a long text, which 3x its length would give a slab of its own.
@@ -102,7 +100,7 @@ export class ByteSlabs {
 
   /** Release every record: the standard slabs go back to the arena. */
   clear(): void {
-    for (const b of this.slabs) if (b !== undefined && b.length === this.slabBytes) this.arena.give(b);
+    for (const b of this.slabs) if (b !== undefined) this.giveBack(b);
     this.slabs.length = 0;
     this.units.length = 0;
     this.refs.length = 0;
@@ -121,10 +119,14 @@ export class ByteSlabs {
   }
 
   private drop(slab: number): void {
-    const b = this.slabs[slab]!;
-    if (b.length === this.slabBytes) this.arena.give(b);
+    this.giveBack(this.slabs[slab]!);
     this.slabs[slab] = undefined;
     this.units[slab] = undefined;
     this.free.push(slab);
+  }
+
+  /** An emptied slab: a standard one back to the arena; one of its own (a large record) to the collector. */
+  private giveBack(b: Buffer): void {
+    if (b.length === this.slabBytes) this.arena.give(b);
   }
 }

@@ -72,6 +72,11 @@ export class SlabArena {
     return this.spare.length;
   }
 
+  /** Bytes of the slabs given back and not taken again. */
+  get spareBytes(): number {
+    return this.spare.length * this.slabBytes;
+  }
+
   /** Bytes of the chunks allocated (each one's pages resident only once written). */
   get chunkBytes(): number {
     return this.chunkBytesTotal;

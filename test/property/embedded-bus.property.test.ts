@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/bus/bus.ts';
 import { EmbeddedBus } from '../../src/bus/embedded-bus.ts';
-import { SLAB_BYTES, utf8Room } from '../../src/store/byte-slabs.ts';
-import { SlabArena } from '../../src/store/slab-arena.ts';
+import { utf8Room } from '../../src/store/byte-slabs.ts';
+import { SLAB_BYTES, SlabArena } from '../../src/store/slab-arena.ts';
 
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RecordBytes } from '../../src/decisions/record-bytes.ts';
-import { SLAB_BYTES } from '../../src/store/byte-slabs.ts';
+import { SLAB_BYTES } from '../../src/store/slab-arena.ts';
 
 /** Strings of every UTF-8 width: ASCII, two- and three-byte characters, lone and paired surrogates, long runs. */
 const text = fc.oneof(

@@ -23,6 +23,7 @@ describe('SlabArena', () => {
     arena.give(a);
     arena.give(b);
     expect(arena.spareSlabs).toBe(2);
+    expect(arena.spareBytes).toBe(128);
     expect(arena.take()).toBe(b);
     expect(arena.take()).toBe(a);
     expect(arena.spareSlabs).toBe(0);
