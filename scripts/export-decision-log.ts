@@ -2,7 +2,8 @@
  * Export the router's decision log from NATS (stream `<NAMESPACE>_DECISIONS`: every replica's decisions
  * and applied outcomes) to a JSONL file the simulator reads (`npm run sim -- ope --log FILE --format
  * jsonl ...`, `replay --verify`). Reads the stream from its first message to its last at start with an
- * ordered consumer; shows progress on stderr.
+ * ordered consumer; shows progress on stderr. A message holds one record, or a group of decision records one
+ * per line (the router groups them on NATS): each record becomes a line of the file.
  *
  *   npx tsx scripts/export-decision-log.ts --out decisions.jsonl [--nats nats://127.0.0.1:4222] [--namespace router]
  */
@@ -26,13 +27,15 @@ async function main(): Promise<void> {
   const info = await jsm.streams.info(stream);
   const last = info.state.last_seq;
   const file = createWriteStream(out);
-  const bar = createProgress({ label: `export ${stream}`, total: info.state.messages, stream: process.stderr, isTTY: process.stderr.isTTY === true, unit: 'records' });
+  const bar = createProgress({ label: `export ${stream}`, total: info.state.messages, stream: process.stderr, isTTY: process.stderr.isTTY === true, unit: 'messages' });
   let written = 0;
   if (info.state.messages > 0) {
     const consumer = await nc.jetstream().consumers.get(stream);
     const messages = await consumer.consume();
     for await (const m of messages) {
-      if (!file.write(m.string() + '\n')) await new Promise<void>((r) => file.once('drain', () => r()));
+      const text = m.string();
+      if (!file.write(text + '\n')) await new Promise<void>((r) => file.once('drain', () => r()));
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) written++;
       written++;
       bar.tick();
       if (m.seq >= last) break;
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
   bar.finish();
   await new Promise<void>((r) => file.end(r));
   await nc.close();
-  process.stderr.write(`exported ${written} records (stream sequences ${info.state.first_seq}..${last}) to ${out}\n`);
+  process.stderr.write(`exported ${written} records from ${info.state.messages} messages (stream sequences ${info.state.first_seq}..${last}) to ${out}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,16 @@
 /**
  * A bounded write-behind buffer: the hot path `push`es and never waits; a background flusher hands
  * batches to `flush` and retries with backoff while the dependency is down. When full, new items are
- * dropped and counted (the caller's metric), never blocking the caller.
+ * dropped and counted (the caller's metric), never blocking the caller. An item may stand for several
+ * (`weightOf`: a message carrying several records): capacity, drops and `pending` count those.
  */
 
 export interface OutboxOptions<T> {
   readonly name: string;
+  /** Most pending, in units of `weightOf`. */
   readonly capacity: number;
+  /** How many units an item counts for (default 1): the records of a message that carries several. */
+  readonly weightOf?: (item: T) => number;
   readonly batchSize: number;
   /** Write a batch; throw to retry it later. */
   readonly flush: (batch: readonly T[]) => Promise<void>;
@@ -31,23 +35,28 @@ export class Outbox<T> {
   private backoff: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Sum of the pending items' weights. */
+  private weight = 0;
 
   constructor(private readonly options: OutboxOptions<T>) {
     this.backoff = options.backoffMs ?? 50;
   }
 
+  /** Units pending (items, or their weights with `weightOf`). */
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.weight;
   }
 
-  /** Enqueue without waiting; false (and counted) when the buffer is full. */
+  /** Enqueue without waiting; false (and its weight counted as dropped) when it does not fit. */
   push(item: T): boolean {
-    if (this.pending >= this.options.capacity) {
-      this.options.onDrop(1);
+    const w = this.options.weightOf?.(item) ?? 1;
+    if (this.weight + w > this.options.capacity) {
+      this.options.onDrop(w);
       return false;
     }
     this.queue.push(item);
-    this.options.onPending?.(this.pending);
+    this.weight += w;
+    this.options.onPending?.(this.weight);
     this.schedule(this.options.lingerMs ?? 0);
     return true;
   }
@@ -69,14 +78,18 @@ export class Outbox<T> {
     // let the current tick's pushes join the batch
     await new Promise<void>((r) => setImmediate(r));
     let failed = false;
-    while (this.pending > 0 && !failed) {
+    while (this.head < this.queue.length && !failed) {
       const end = Math.min(this.queue.length, this.head + this.options.batchSize);
       const batch = this.queue.slice(this.head, end);
       try {
         await this.options.flush(batch);
         // written: let go of the items now (slots held until the compaction below kept each one alive
         // for thousands of pushes, through young collections, into the old generation)
-        for (let i = this.head; i < end; i++) this.queue[i] = undefined as unknown as T;
+        const { weightOf } = this.options;
+        for (let i = this.head; i < end; i++) {
+          this.weight -= weightOf ? weightOf(this.queue[i]!) : 1;
+          this.queue[i] = undefined as unknown as T;
+        }
         this.head = end;
         this.backoff = this.options.backoffMs ?? 50;
         if (this.head === this.queue.length) {
@@ -90,14 +103,14 @@ export class Outbox<T> {
         failed = true;
         this.options.onError?.(err);
       }
-      this.options.onPending?.(this.pending);
+      this.options.onPending?.(this.weight);
     }
     this.flushing = undefined;
     if (failed) {
       const delay = this.backoff;
       this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 2000);
       this.schedule(delay);
-    } else if (this.pending > 0) {
+    } else if (this.head < this.queue.length) {
       this.schedule(0);
     }
   }
@@ -108,13 +121,13 @@ export class Outbox<T> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending > 0) this.schedule(0);
+    if (this.head < this.queue.length) this.schedule(0);
   }
 
   /** Try to write everything still buffered, for up to `timeoutMs`; resolves with what is left. */
   async drainFor(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pending > 0 && Date.now() < deadline) {
+    while (this.head < this.queue.length && Date.now() < deadline) {
       if (this.timer) {
         clearTimeout(this.timer);
         this.timer = undefined;

@@ -78,9 +78,16 @@ describe('with NATS and Redis', () => {
     expect(stored).toMatchObject({ type: 'decision', decisionId: made[0]!.decisionId, policy: 'linucb', key: 'tx-0', chosen: made[0]!.route });
     const nc = await natsClient();
     const jsm = await nc.jetstreamManager();
-    await until('decision events', async () => ((await jsm.streams.info(`${ns.toUpperCase()}_DECISIONS`)).state.messages >= 60 ? true : undefined));
-    const first = await jsm.streams.getMessage(`${ns.toUpperCase()}_DECISIONS`, { seq: 1 });
-    expect(first.json<{ type: string; candidates: string[]; probabilities: number[]; seed: number }>()).toMatchObject({ type: 'decision', candidates: ['acq-a', 'acq-b', 'acq-c'] });
+    // the decision records, grouped a few to a message (one per line)
+    const stream = `${ns.toUpperCase()}_DECISIONS`;
+    const logged = await until('decision events', async () => {
+      const { messages } = (await jsm.streams.info(stream)).state;
+      const records: { type: string; decisionId: string; candidates: string[] }[] = [];
+      for (let seq = 1; seq <= messages; seq++) for (const line of (await jsm.streams.getMessage(stream, { seq })).string().split('\n')) records.push(JSON.parse(line));
+      return records.length >= 60 ? records : undefined;
+    });
+    expect(logged.map((d) => d.decisionId)).toEqual(made.map((d) => d.decisionId));
+    expect(logged[0]).toMatchObject({ type: 'decision', candidates: ['acq-a', 'acq-b', 'acq-c'] });
     await nc.close();
 
     const outcomes = made.map((d) => ({ decisionId: d.decisionId, approved: d.route === 'acq-b' }));

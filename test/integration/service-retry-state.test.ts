@@ -9,7 +9,7 @@ import { JSONCodec } from 'nats';
 import { loadConfig } from '../../src/config.ts';
 import { createRouter, type Router } from '../../src/router.ts';
 import { routeBody } from '../unit/service-helpers.ts';
-import { NATS_URL, REDIS_URL, cleanup, natsClient, uniqueNamespace, until } from './service-support.ts';
+import { cleanup, natsClient, natsRedisEnv, uniqueNamespace, until } from './service-support.ts';
 
 const jc = JSONCodec();
 const routers: Router[] = [];
@@ -21,19 +21,7 @@ afterEach(async () => {
 });
 
 function env(ns: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    NATS_URL,
-    REDIS_URL,
-    ROUTER_NAMESPACE: ns,
-    OUTCOME_SUBJECT: `${ns}.auth.outcome`,
-    ROUTER_REPLICA_ID: 'r1',
-    SNAPSHOT_INTERVAL_MS: '3600000',
-    ROUTE_POLICY: 'linucb',
-    RETRY_POLICY: 'linucb',
-    ...extra,
-  };
+  return natsRedisEnv(ns, { SNAPSHOT_INTERVAL_MS: '3600000', ROUTE_POLICY: 'linucb', RETRY_POLICY: 'linucb', ...extra });
 }
 
 async function start(e: Record<string, string>): Promise<Router> {

@@ -39,6 +39,20 @@ export async function busWithStream<B extends Bus>(bus: B, onCleanup: (fn: () =>
   return { bus, stream, subject };
 }
 
+/** The environment of an in-process router on the shared NATS and Redis in namespace `ns` (replica r1). */
+export function natsRedisEnv(ns: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    NATS_URL,
+    REDIS_URL,
+    ROUTER_NAMESPACE: ns,
+    OUTCOME_SUBJECT: `${ns}.auth.outcome`,
+    ROUTER_REPLICA_ID: 'r1',
+    ...extra,
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

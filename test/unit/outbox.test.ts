@@ -59,6 +59,41 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox weights', () => {
+  it('counts capacity, drops and pending in the items weights (a message carrying several records)', async () => {
+    let down = true;
+    const dropped: number[] = [];
+    const written: number[] = [];
+    const box = new Outbox<number>({
+      name: 'test',
+      capacity: 10,
+      batchSize: 2,
+      backoffMs: 5,
+      weightOf: (n) => n,
+      flush: async (batch) => {
+        if (down) throw new Error('down');
+        written.push(...batch);
+      },
+      onDrop: (n) => dropped.push(n),
+    });
+    expect(box.push(4)).toBe(true);
+    expect(box.push(5)).toBe(true);
+    expect(box.pending).toBe(9);
+    expect(box.push(2)).toBe(false); // 11 > 10: the whole item is dropped, its weight counted
+    expect(box.push(1)).toBe(true);
+    expect(dropped).toEqual([2]);
+    expect(box.pending).toBe(10);
+    await sleep(20);
+    expect(box.pending).toBe(10); // a failed flush keeps every unit
+    down = false;
+    expect(await box.drainFor(1000)).toBe(0);
+    expect(written).toEqual([4, 5, 1]);
+    expect(box.push(10)).toBe(true); // room again once written
+    await box.drainFor(1000);
+    expect(box.pending).toBe(0);
+  });
+});
+
 describe('Outbox.kick', () => {
   it('flushes at once what waits for its backoff after a failure', async () => {
     let down = true;

@@ -1,0 +1,156 @@
+/**
+ * The decision log on NATS groups decision records: one message per group of up to GROUP_RECORDS records
+ * (one per line, msg id `<first decisionId>+<n>`), every record exactly once and in order, also when the
+ * groups waited (streams not ready) and were retried; applied outcomes stay one message each. Real NATS.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type JsMsg } from 'nats';
+import { NatsBus } from '../../src/bus/nats-bus.ts';
+import { DecisionLog, GROUP_BYTES, GROUP_RECORDS } from '../../src/decisions/decision-log.ts';
+import type { DecisionRecord } from '../../src/decisions/decision-record.ts';
+import { ApprovalWindow } from '../../src/metrics/approval-window.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import { NATS_URL, uniqueNamespace, until } from './service-support.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function record(i: number, pad = 0): DecisionRecord {
+  return {
+    type: 'decision',
+    decisionId: `d-${i.toString(36)}-00-test`,
+    kind: 'route',
+    at: '2026-12-01T00:00:00.000Z',
+    policy: 'linucb',
+    policyVersion: 'linucb/1',
+    seed: 1,
+    key: `tx-${i}${'x'.repeat(pad)}`,
+    observations: i,
+    context: { merchantId: 'm-1', amountMinor: 1000 + i, note: 'é' },
+    candidates: ['acq-a', 'acq-b'],
+    probabilities: [0.5, 0.5],
+    scores: [0, 0],
+    chosen: 'acq-a',
+    propensity: 0.5,
+  } as unknown as DecisionRecord;
+}
+
+async function setup() {
+  const ns = uniqueNamespace();
+  const stream = `${ns.toUpperCase()}_DECISIONS`;
+  const decisionSubject = `${ns}.decisions`;
+  const appliedSubject = `${ns}.outcomes.applied`;
+  const bus = new NatsBus({ servers: NATS_URL, name: 'decision-log-groups-test', timeoutMs: 2000 });
+  await bus.connect();
+  const metrics = createMetrics(new ApprovalWindow());
+  const log = new DecisionLog({ bus, metrics, decisionSubject, appliedSubject, file: undefined });
+  const nc = await connect({ servers: NATS_URL });
+  cleanups.push(async () => {
+    await log.close(1000);
+    await bus.deleteStream(stream);
+    await bus.close();
+    await nc.close();
+  });
+  const ensure = () => bus.ensureStream({ name: stream, subjects: [decisionSubject, appliedSubject] });
+  /** Every message of the stream, in order. */
+  const messages = async (): Promise<JsMsg[]> => {
+    const last = await bus.lastSeq(stream);
+    const out: JsMsg[] = [];
+    if (last === 0) return out;
+    const consumer = await nc.jetstream().consumers.get(stream);
+    const iter = await consumer.consume();
+    for await (const m of iter) {
+      out.push(m);
+      if (m.seq >= last) break;
+    }
+    return out;
+  };
+  return { bus, log, metrics, ensure, messages, decisionSubject, appliedSubject };
+}
+
+describe('DecisionLog on NATS', () => {
+  it('groups decision records: each once, in order, at most GROUP_RECORDS a message, ids first+n', async () => {
+    const { log, ensure, messages, decisionSubject, appliedSubject } = await setup();
+    await ensure();
+    log.enable();
+    const n = 3 * GROUP_RECORDS + 5;
+    for (let i = 0; i < n; i++) log.decision(record(i));
+    log.outcome({ type: 'outcome', decisionId: record(0).decisionId, approved: true, reward: 1, weight: 1 });
+    await until('all published', () => (log.pending === 0 ? true : undefined));
+    const all = await messages();
+    const groups = all.filter((m) => m.subject === decisionSubject);
+    const lines = groups.flatMap((m) => m.string().split('\n'));
+    expect(lines.map((l) => (JSON.parse(l) as { decisionId: string }).decisionId)).toEqual(Array.from({ length: n }, (_, i) => record(i).decisionId));
+    expect(lines[0]).toBe(JSON.stringify(record(0)));
+    expect(groups.length).toBeGreaterThanOrEqual(Math.ceil(n / GROUP_RECORDS));
+    for (const g of groups) {
+      const ids = g.string().split('\n').map((l) => (JSON.parse(l) as { decisionId: string }).decisionId);
+      expect(ids.length).toBeLessThanOrEqual(GROUP_RECORDS);
+      expect(g.headers?.get('Nats-Msg-Id')).toBe(`${ids[0]}+${ids.length}`);
+    }
+    const applied = all.filter((m) => m.subject === appliedSubject);
+    expect(applied.map((m) => [m.string(), m.headers?.get('Nats-Msg-Id')])).toEqual([[JSON.stringify({ type: 'outcome', decisionId: record(0).decisionId, approved: true, reward: 1, weight: 1 }), `applied-${record(0).decisionId}`]]);
+  });
+
+  it('keeps the order decisions and outcomes were logged in: an outcome closes the open group', async () => {
+    const { log, ensure, messages } = await setup();
+    await ensure();
+    log.enable();
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      log.decision(record(i));
+      expected.push(`decision ${record(i).decisionId}`);
+      if (i % 7 === 3) {
+        const j = i - 2;
+        log.outcome({ type: 'outcome', decisionId: record(j).decisionId, approved: j % 2 === 0, reward: j % 2 === 0 ? 1 : 0, weight: 1 });
+        expected.push(`outcome ${record(j).decisionId}`);
+      }
+    }
+    await until('all published', () => (log.pending === 0 ? true : undefined));
+    const lines = (await messages()).flatMap((m) => m.string().split('\n'));
+    expect(lines.map((l) => { const r = JSON.parse(l) as { type: string; decisionId: string }; return `${r.type} ${r.decisionId}`; })).toEqual(expected);
+  });
+
+  it('keeps a group under GROUP_BYTES: large records close it early', async () => {
+    const { log, ensure, messages } = await setup();
+    await ensure();
+    log.enable();
+    const pad = 9000; // about 9 KB a record: 6 fit in 60 KB
+    for (let i = 0; i < 20; i++) log.decision(record(i, pad));
+    await until('all published', () => (log.pending === 0 ? true : undefined));
+    const groups = await messages();
+    expect(groups.flatMap((m) => m.string().split('\n')).length).toBe(20);
+    for (const g of groups) expect(g.data.length).toBeLessThanOrEqual(GROUP_BYTES);
+    expect(groups.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('groups that waited for the streams are published once they exist, every record once, the count of pending exact', async () => {
+    const { log, ensure, messages } = await setup();
+    const n = 2 * GROUP_RECORDS + 7;
+    for (let i = 0; i < n; i++) log.decision(record(i));
+    await new Promise((r) => setTimeout(r, 150)); // the flushes fail (streams not ready) and back off
+    expect(log.pending).toBe(n);
+    await ensure();
+    log.enable();
+    await until('all published', () => (log.pending === 0 ? true : undefined));
+    const lines = (await messages()).flatMap((m) => m.string().split('\n'));
+    expect(lines.map((l) => (JSON.parse(l) as { observations: number }).observations)).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
+  it('a full buffer drops whole groups and counts their records', async () => {
+    const ns = uniqueNamespace();
+    const bus = new NatsBus({ servers: NATS_URL, name: 'decision-log-full-test', timeoutMs: 2000 });
+    await bus.connect();
+    cleanups.push(() => bus.close());
+    const metrics = createMetrics(new ApprovalWindow());
+    const log = new DecisionLog({ bus, metrics, decisionSubject: `${ns}.decisions`, appliedSubject: `${ns}.outcomes.applied`, file: undefined, capacity: GROUP_RECORDS });
+    cleanups.push(async () => void (await log.close(10)));
+    for (let i = 0; i < 3 * GROUP_RECORDS; i++) log.decision(record(i)); // never enabled: nothing is written
+    await new Promise((r) => setTimeout(r, 20));
+    const dropped = (await metrics.bufferDropped.get()).values.find((v) => v.labels['buffer'] === 'decision-log')?.value ?? 0;
+    expect(log.pending + dropped).toBe(3 * GROUP_RECORDS);
+    expect(log.pending).toBe(GROUP_RECORDS);
+  });
+});
