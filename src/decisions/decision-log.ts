@@ -5,7 +5,8 @@
  * the same outcome publish it once), without ever blocking the caller.
  *
  * On NATS, decision records go out grouped: one message carries the records of up to GROUP_LINGER_MS (at
- * most GROUP_RECORDS of them, GROUP_BYTES in all), one per line, with the msg id `<first decisionId>+<n>`.
+ * most GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), one per line, with the msg id
+ * `<first decisionId>+<n>`.
  * A JetStream message costs the server and the client far more than its bytes (per decision, one message
  * each cost 25 to 35 us of the router's CPU and as much of nats-server's), and a decision is made by one
  * replica only, so grouping loses no deduplication: a group is formed once and a retried publish resends
@@ -74,13 +75,15 @@ export class DecisionLog {
   private groupRecords = 0;
   private groupFirst = '';
   private groupTimer: NodeJS.Timeout | undefined;
+  private readonly capacity: number;
 
   constructor(private readonly options: DecisionLogOptions) {
     const { bus, metrics } = options;
     const pending = metrics.pendingCells.cell({ buffer: 'decision-log' });
+    this.capacity = options.capacity ?? 50_000;
     this.outbox = new Outbox<Pending>({
       name: 'decision-log',
-      capacity: options.capacity ?? 50_000,
+      capacity: this.capacity,
       weightOf: (p) => p.records,
       batchSize: 256,
       // NATS: a batch per millisecond, not per event-loop turn (the embedded bus has no socket to spare)
@@ -97,7 +100,7 @@ export class DecisionLog {
         else await Promise.all(batch.map((p) => bus.publish(p.subject, p.data, { msgId: p.msgId })));
       },
       onDrop: (n) => metrics.bufferDropped.inc({ buffer: 'decision-log' }, n),
-      onPending: (n) => pending.set(n),
+      onPending: (n) => pending.set(n + this.groupRecords),
       onError: (err) => {
         metrics.degraded.inc({ dependency: 'bus', operation: 'decision-log' });
         options.onError?.(err);
@@ -136,8 +139,9 @@ export class DecisionLog {
   /** Append a record to the open group (a line of its own), closing the group when it is full. */
   private addToGroup(decisionId: string, line: string, bytes: Uint8Array | undefined): void {
     const most = bytes ? bytes.length : utf8Room(line);
-    // a record that does not fit the open group starts a new one (in a new slab if this one is full)
-    if (this.groupRecords > 0 && this.offset - this.groupStart + 1 + most > GROUP_BYTES) this.closeGroup();
+    // a record that does not fit the open group starts a new one (in a new slab if this one is full); so
+    // does one the buffer would have no room for with the group (the group goes while it still fits)
+    if (this.groupRecords > 0 && (this.offset - this.groupStart + 1 + most > GROUP_BYTES || this.outbox.pending + this.groupRecords + 1 > this.capacity)) this.closeGroup();
     if (this.slab.length - this.offset < most + 1) {
       this.closeGroup();
       this.slab = Buffer.allocUnsafeSlow(Math.max(GROUP_SLAB_BYTES, most + 1));
