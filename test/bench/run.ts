@@ -6,7 +6,7 @@
  * embedded and on NATS + Redis, and the router's own time per decision), `learning` (outcomes applied
  * from JetStream against a bare consume-and-ack loop), `soak` (`--duration S`, default 60; the 5-minute
  * run is `npm run bench -- soak --duration 300`). Options go after the names (`--seconds 5`, `--repeats 3`,
- * `--connections 10`, `--decisions 10000`, `--sim-sizes=1000000,3000000`) and are not bench names.
+ * `--connections 10`, `--decisions 50000`, `--sim-sizes=1000000,3000000`) and are not bench names.
  */
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
