@@ -5,10 +5,15 @@
  * load, `--repeats` times. Per run: req/s and p99 (ratios to the same repeat's bare run), the router's own
  * time p99 (`router_decision_duration_seconds` between two scrapes) and CPU per request (user + system of
  * every thread, `/proc/<pid>/stat`, over the run). Prints medians. `--node-args "A|B"`: a router per set of
- * node flags (after those of the start script, so they override them).
+ * node flags (after those of the start script, so they override them). `--nats`: the routers run on NATS
+ * and Redis (`--nats-url`, `--redis-url`, defaults 127.0.0.1; each router in a namespace of its own,
+ * removed afterwards; `STORE_BUDGET_MS` from `--store-budget`, default 0), and a column gives the CPU per
+ * request of the local `nats-server` and `redis-server` processes during the router's runs.
  */
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { renderTable } from '../../../simulator/report/table.ts';
+import { cleanUp } from './cleanup.ts';
 import { load } from './load.ts';
 import { cpuSeconds, flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
 
@@ -18,6 +23,25 @@ const policies = (flag('policies') ?? 'linucb,thompson').split(',');
 const seconds = numberFlag('seconds', 5);
 const repeats = numberFlag('repeats', 3);
 const connections = numberFlag('connections', 10);
+const onNats = process.argv.includes('--nats');
+const natsUrl = flag('nats-url') ?? 'nats://127.0.0.1:4222';
+const redisUrl = flag('redis-url') ?? 'redis://127.0.0.1:6379';
+const namespaces: string[] = [];
+
+/** The pids of the local NATS and Redis servers (empty when they are not on this machine). */
+function servicePids(): number[] {
+  const pids: number[] = [];
+  for (const name of ['nats-server', 'redis-server']) {
+    try {
+      pids.push(...execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n').filter((x) => x !== '').map(Number));
+    } catch {
+      // not running here
+    }
+  }
+  return pids;
+}
+const services = onNats ? servicePids() : [];
+const servicesCpu = () => services.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 const servers: { label: string; p: ServerProcess; router: boolean }[] = [{ label: 'bare fastify', p: await startBare(), router: false }];
 /** `--node-args "--max-semi-space-size=16|--max-semi-space-size=32"`: a router per variant (they override the start script's). */
@@ -26,26 +50,34 @@ for (const tree of trees) {
   for (const nodeArgs of variants) {
     for (const policy of policies) {
       const label = `${tree} ${policy}${nodeArgs.length > 0 ? ` ${nodeArgs.join(' ')}` : ''}`;
-      const p = await startRouter(label, { ROUTE_POLICY: policy, ROUTER_REPLICA_ID: `sbs-${policy}` }, nodeArgs, tree);
+      const env: Record<string, string> = { ROUTE_POLICY: policy, ROUTER_REPLICA_ID: `sbs-${policy}` };
+      if (onNats) {
+        const ns = `sbs${Date.now().toString(36)}${namespaces.length}`;
+        namespaces.push(ns);
+        Object.assign(env, { NATS_URL: natsUrl, REDIS_URL: redisUrl, ROUTER_NAMESPACE: ns, OUTCOME_SUBJECT: `${ns}.outcome`, STORE_BUDGET_MS: String(numberFlag('store-budget', 0)) });
+      }
+      const p = await startRouter(label, env, nodeArgs, tree);
       await waitReady(p);
       servers.push({ label, p, router: true });
     }
   }
 }
-const rows = new Map<string, { rps: number[]; rpsRatio: number[]; p99: number[]; p99Ratio: number[]; own: number[]; cpu: number[] }>();
-for (const s of servers) rows.set(s.label, { rps: [], rpsRatio: [], p99: [], p99Ratio: [], own: [], cpu: [] });
+const rows = new Map<string, { rps: number[]; rpsRatio: number[]; p99: number[]; p99Ratio: number[]; own: number[]; cpu: number[]; services: number[] }>();
+for (const s of servers) rows.set(s.label, { rps: [], rpsRatio: [], p99: [], p99Ratio: [], own: [], cpu: [], services: [] });
 try {
   for (const s of servers) await load(s.p.url, { connections, durationSeconds: 2 });
   for (let r = 0; r < repeats; r++) {
     const order = servers.map((_, i) => servers[(i + r) % servers.length]!);
-    const results = new Map<string, { rps: number; p99: number; own: number; cpu: number }>();
+    const results = new Map<string, { rps: number; p99: number; own: number; cpu: number; services: number }>();
     for (const s of order) {
       const before = s.router ? await scrape(s.p) : new Map<string, number>();
       const cpu0 = cpuSeconds(s.p.child.pid);
+      const services0 = servicesCpu();
       const res = await load(s.p.url, { connections, durationSeconds: seconds });
       const cpu = (cpuSeconds(s.p.child.pid) - cpu0) / Math.max(1, res.requests);
+      const servicesPerRequest = s.router && onNats ? ((servicesCpu() - services0) / Math.max(1, res.requests)) * 1e6 : Number.NaN;
       const own = s.router ? histogramQuantile(await scrape(s.p), before, 'router_decision_duration_seconds', 0.99, 'kind="route"').value * 1e6 : Number.NaN;
-      results.set(s.label, { rps: res.rps, p99: res.p99Ms, own, cpu: cpu * 1e6 });
+      results.set(s.label, { rps: res.rps, p99: res.p99Ms, own, cpu: cpu * 1e6, services: servicesPerRequest });
       process.stderr.write(`repeat ${r + 1} ${s.label}: ${res.rps.toFixed(0)} req/s, p99 ${res.p99Ms.toFixed(2)} ms, own p99 ${own.toFixed(1)} us, ${(cpu * 1e6).toFixed(1)} us CPU/request\n`);
     }
     const bare = results.get('bare fastify')!;
@@ -57,14 +89,20 @@ try {
       row.p99Ratio.push(x.p99 / bare.p99);
       row.own.push(x.own);
       row.cpu.push(x.cpu);
+      row.services.push(x.services);
     }
   }
 } finally {
   for (const s of servers) await s.p.stop();
+  for (const ns of namespaces) await cleanUp(ns, natsUrl, redisUrl);
 }
-const columns = ['server', 'req/s', 'ratio to bare', 'p99', 'p99 / bare', 'own time p99', 'CPU per request'].map((header) => ({ header }));
+const headers = ['server', 'req/s', 'ratio to bare', 'p99', 'p99 / bare', 'own time p99', 'CPU per request', ...(onNats ? ['nats-server + redis-server CPU per request'] : [])];
+const columns = headers.map((header) => ({ header }));
 const table = [...rows].map(([label, row]) => {
   const own = median(row.own);
-  return [label, median(row.rps).toFixed(0), median(row.rpsRatio).toFixed(3), `${median(row.p99).toFixed(2)} ms`, median(row.p99Ratio).toFixed(2), Number.isNaN(own) ? '' : `${own.toFixed(0)} us`, `${median(row.cpu).toFixed(0)} us`];
+  const svc = median(row.services);
+  const cells = [label, median(row.rps).toFixed(0), median(row.rpsRatio).toFixed(3), `${median(row.p99).toFixed(2)} ms`, median(row.p99Ratio).toFixed(2), Number.isNaN(own) ? '' : `${own.toFixed(0)} us`, `${median(row.cpu).toFixed(0)} us`];
+  if (onNats) cells.push(Number.isNaN(svc) ? '' : `${svc.toFixed(0)} us`);
+  return cells;
 });
 process.stdout.write(renderTable(columns, table, { style: 'markdown' }) + '\n');
