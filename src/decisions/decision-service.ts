@@ -224,10 +224,30 @@ export class DecisionService {
       if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);
       return winner;
     }
+    if (this.writesBehind()) {
+      // nothing to wait for (no claim within a budget, or the store is down): answer now, without a promise
+      this.writes.push(write);
+      this.deps.log.decision(record, recordJson, recordBytes);
+      return record;
+    }
     return this.claim(write, record).then((winner) => {
       if (winner === record) this.deps.log.decision(record, recordJson, recordBytes);
       return winner;
     });
+  }
+
+  /**
+   * The shared store is not claimed for this decision, its write goes behind: `storeBudgetMs` is 0, or the
+   * store is not connected (counted as degraded). Never for the in-memory store.
+   */
+  private writesBehind(): boolean {
+    const { store, storeBudgetMs, metrics } = this.deps;
+    if (store.kind === 'memory') return false;
+    if (store.state() !== 'connected') {
+      metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
+      return true;
+    }
+    return storeBudgetMs === 0;
   }
 
   private claimed(write: DecisionWrite, ours: DecisionRecord): DecisionRecord {
@@ -236,8 +256,8 @@ export class DecisionService {
   }
 
   /**
-   * Claim the transaction in the shared store within the budget. Returns the decision to answer with:
-   * ours, or the one another replica stored first. Never throws: a slow or down store fails open.
+   * Claim the transaction in the connected shared store within the budget. Returns the decision to answer
+   * with: ours, or the one another replica stored first. Never throws: a slow or down store fails open.
    */
   private async claim(write: DecisionWrite, ours: DecisionRecord): Promise<DecisionRecord> {
     const { store, metrics, recent, storeBudgetMs } = this.deps;
@@ -247,11 +267,7 @@ export class DecisionService {
       recent.markPersisted(write.decisionId);
       return ours;
     }
-    if (store.state() !== 'connected' || storeBudgetMs === 0) {
-      if (store.state() !== 'connected') metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
-      this.writes.push(write);
-      return ours;
-    }
+    // (a write behind was answered by `keepNow` without coming here)
     const claim = store.claimDecision(write);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMEOUT>((resolve) => {

@@ -101,6 +101,23 @@ describe('with NATS and Redis', () => {
     expect(b).toBeGreaterThanOrEqual(36);
   });
 
+  it('STORE_BUDGET_MS=0: answers without a claim, the records written behind to Redis and logged, outcomes joined', async () => {
+    const ns = uniqueNamespace();
+    namespaces.push({ ns });
+    const r = await start(env(ns, { STORE_BUDGET_MS: '0' }));
+    const made = [];
+    for (let i = 0; i < 30; i++) made.push(await decide(r, `tx-${i}`));
+    expect(await decide(r, 'tx-3')).toEqual(made[3]); // a replayed transactionId: the same decision
+    const redis = new Redis(REDIS_URL);
+    await until('records written behind', async () => ((await redis.exists(...made.map((d) => `${ns}:d:${d.decisionId}`))) === 30 ? true : undefined));
+    expect(await redis.get(`${ns}:tx:route:tx-7`)).toBe(made[7]!.decisionId);
+    await redis.quit();
+    await publishOutcomes(r.config.outcomeSubject, made.map((d) => ({ decisionId: d.decisionId, approved: true })));
+    await until('30 applied', () => (r.state.policy.observations === 30 ? true : undefined));
+    const metrics = (await r.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).not.toMatch(/router_degraded_operations_total\{dependency="store",operation="claim-decision"\} [1-9]/);
+  });
+
   it('restarts with the exact state after a graceful stop; duplicates of earlier outcomes stay applied once', async () => {
     const ns = uniqueNamespace();
     namespaces.push({ ns });
