@@ -8,7 +8,7 @@
  * most GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), one per line, with the msg id
  * `<first decisionId>+<n>`.
  * A JetStream message costs the server and the client far more than its bytes (per decision, one message
- * each cost 25 to 35 us of the router's CPU and as much of nats-server's), and a decision is made by one
+ * each cost 25 to 50 us of the router's CPU and about 30 us of nats-server's), and a decision is made by one
  * replica only, so grouping loses no deduplication: a group is formed once and a retried publish resends
  * it with the same id. Applied outcomes stay one per message, so that the replicas that each apply the same
  * outcome still store it once; an outcome closes the open group, so the stream keeps this router's order

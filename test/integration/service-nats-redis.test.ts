@@ -105,7 +105,7 @@ describe('with NATS and Redis', () => {
     const ns = uniqueNamespace();
     namespaces.push({ ns });
     const r = await start(env(ns, { STORE_BUDGET_MS: '0' }));
-    const made = [];
+    const made: Awaited<ReturnType<typeof decide>>[] = [];
     for (let i = 0; i < 30; i++) made.push(await decide(r, `tx-${i}`));
     expect(await decide(r, 'tx-3')).toEqual(made[3]); // a replayed transactionId: the same decision
     const redis = new Redis(REDIS_URL);
