@@ -118,7 +118,8 @@ export class DecisionService {
 
   /**
    * `POST /v1/route`: the answer's JSON, serialised with the decision record in one pass; without a promise
-   * when nothing waits (the in-memory store). A throw is a failed request.
+   * when nothing waits (the in-memory store, or a store write that goes behind: `storeBudgetMs` 0 or the
+   * store down). A throw is a failed request.
    */
   routeReply(body: RouteRequest): RouteReply | Promise<RouteReply> {
     const started = performance.now();
@@ -209,7 +210,10 @@ export class DecisionService {
     return this.keepNow(txKey, record, now, ttlMs);
   }
 
-  /** `keep`, answering without a promise when the store is the in-memory one; `recordJson`: `JSON.stringify(record)`. */
+  /**
+   * `keep`, answering without a promise when the store is the in-memory one or the write goes behind
+   * (`writesBehind`); `recordJson`: `JSON.stringify(record)`.
+   */
   private keepNow(txKey: string, record: DecisionRecord, now: number, ttlMs: number, recordJson: string = JSON.stringify(record)): DecisionRecord | Promise<DecisionRecord> {
     const { store } = this.deps;
     // the JSON is kept outside the JS heap's objects, copied into slabs by whoever keeps it: with the
