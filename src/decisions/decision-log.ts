@@ -75,15 +75,13 @@ export class DecisionLog {
   private groupRecords = 0;
   private groupFirst = '';
   private groupTimer: NodeJS.Timeout | undefined;
-  private readonly capacity: number;
 
   constructor(private readonly options: DecisionLogOptions) {
     const { bus, metrics } = options;
     const pending = metrics.pendingCells.cell({ buffer: 'decision-log' });
-    this.capacity = options.capacity ?? 50_000;
     this.outbox = new Outbox<Pending>({
       name: 'decision-log',
-      capacity: this.capacity,
+      capacity: options.capacity ?? 50_000,
       weightOf: (p) => p.records,
       batchSize: 256,
       // NATS: a batch per millisecond, not per event-loop turn (the embedded bus has no socket to spare)
@@ -107,7 +105,7 @@ export class DecisionLog {
       },
     });
     this.file = options.file ? createWriteStream(options.file, { flags: 'a' }) : undefined;
-    this.grouped = bus.publishNow === undefined;
+    this.grouped = bus.kind !== 'embedded';
   }
 
   /** The bus streams exist: start (or resume) publishing. */
@@ -141,7 +139,7 @@ export class DecisionLog {
     const most = bytes ? bytes.length : utf8Room(line);
     // a record that does not fit the open group starts a new one (in a new slab if this one is full); so
     // does one the buffer would have no room for with the group (the group goes while it still fits)
-    if (this.groupRecords > 0 && (this.offset - this.groupStart + 1 + most > GROUP_BYTES || this.outbox.pending + this.groupRecords + 1 > this.capacity)) this.closeGroup();
+    if (this.groupRecords > 0 && (this.offset - this.groupStart + 1 + most > GROUP_BYTES || this.groupRecords + 1 > this.outbox.room)) this.closeGroup();
     if (this.slab.length - this.offset < most + 1) {
       this.closeGroup();
       this.slab = Buffer.allocUnsafeSlow(Math.max(GROUP_SLAB_BYTES, most + 1));

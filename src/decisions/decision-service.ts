@@ -230,6 +230,7 @@ export class DecisionService {
     }
     if (this.writesBehind()) {
       // nothing to wait for (no claim within a budget, or the store is down): answer now, without a promise
+      if (store.state() !== 'connected') this.deps.metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
       this.writes.push(write);
       this.deps.log.decision(record, recordJson, recordBytes);
       return record;
@@ -242,16 +243,11 @@ export class DecisionService {
 
   /**
    * The shared store is not claimed for this decision, its write goes behind: `storeBudgetMs` is 0, or the
-   * store is not connected (counted as degraded). Never for the in-memory store.
+   * store is not connected. Never for the in-memory store.
    */
   private writesBehind(): boolean {
-    const { store, storeBudgetMs, metrics } = this.deps;
-    if (store.kind === 'memory') return false;
-    if (store.state() !== 'connected') {
-      metrics.degraded.inc({ dependency: 'store', operation: 'claim-decision' });
-      return true;
-    }
-    return storeBudgetMs === 0;
+    const { store, storeBudgetMs } = this.deps;
+    return store.kind !== 'memory' && (storeBudgetMs === 0 || store.state() !== 'connected');
   }
 
   private claimed(write: DecisionWrite, ours: DecisionRecord): DecisionRecord {

@@ -47,6 +47,11 @@ export class Outbox<T> {
     return this.weight;
   }
 
+  /** Units a push may still add before the buffer is full. */
+  get room(): number {
+    return this.options.capacity - this.weight;
+  }
+
   /** Enqueue without waiting; false (and its weight counted as dropped) when it does not fit. */
   push(item: T): boolean {
     const w = this.options.weightOf?.(item) ?? 1;

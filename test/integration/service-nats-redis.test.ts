@@ -11,7 +11,7 @@ import { createLinUcbPolicy } from '../../policies/linear/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createRouter, type Router } from '../../src/router.ts';
 import { routeBody } from '../unit/service-helpers.ts';
-import { NATS_URL, REDIS_URL, cleanup, natsClient, startNats, startRedis, uniqueNamespace, until, type Server } from './service-support.ts';
+import { NATS_URL, REDIS_URL, cleanup, natsClient, natsRedisEnv, startNats, startRedis, uniqueNamespace, until, type Server } from './service-support.ts';
 
 const jc = JSONCodec();
 const routers: Router[] = [];
@@ -29,18 +29,7 @@ afterEach(async () => {
 });
 
 function env(ns: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    ADMIN_TOKEN: 'secret',
-    NATS_URL,
-    REDIS_URL,
-    ROUTER_NAMESPACE: ns,
-    OUTCOME_SUBJECT: `${ns}.auth.outcome`,
-    ROUTER_REPLICA_ID: 'r1',
-    SNAPSHOT_INTERVAL_MS: '200',
-    ...extra,
-  };
+  return natsRedisEnv(ns, { ADMIN_TOKEN: 'secret', SNAPSHOT_INTERVAL_MS: '200', ...extra });
 }
 
 async function start(e: Record<string, string>, waitLoaded = true): Promise<Router> {

@@ -83,6 +83,7 @@ describe('Outbox weights', () => {
     expect(box.push(1)).toBe(true);
     expect(dropped).toEqual([2]);
     expect(box.pending).toBe(10);
+    expect(box.room).toBe(0);
     await sleep(20);
     expect(box.pending).toBe(10); // a failed flush keeps every unit
     down = false;
