@@ -111,8 +111,8 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
 
   const routeFactory = options.policyFactory ?? createPolicy;
   const retryFactory = options.retryPolicyFactory ?? createRetryBasePolicy;
-  const state = new PolicyState(routeFactory(config.routePolicy, config.routePolicyParams), config.decisionTtlMs, 'route', Object.keys(config.routePolicyParams));
-  const retryState = new PolicyState(retryFactory(config.retryPolicy, {}), config.decisionTtlMs, 'retry');
+  const state = new PolicyState(routeFactory(config.routePolicy, config.routePolicyParams), 'route', Object.keys(config.routePolicyParams));
+  const retryState = new PolicyState(retryFactory(config.retryPolicy, {}), 'retry');
   const policies = new ServedPolicies(state, retryState);
   for (const s of policies.all) metrics.policyObservations.set({ kind: s.kind, policy: s.policy.name }, 0);
   const ids = new DecisionIds();
@@ -156,7 +156,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
   const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
   const late: { learner?: Learner; admin?: AdminService } = {};
-  const joins = new JoinPrefetch(store, recent, names.adminSubject);
+  const joins = new JoinPrefetch(store, recent, names.adminSubject, (id, seq) => policies.includesOutcome(id, seq));
   const applier = new OutcomeApplier({
     policies,
     store: joins.store,

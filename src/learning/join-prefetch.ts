@@ -1,48 +1,58 @@
 /**
  * Read-ahead for the outcome join. The applier handles outcomes one at a time, in stream order, and joins
- * each to its decision record in the store: one round trip per outcome, waited for in turn. The consumer
- * already holds the next messages (a pull batch), so this asks the store for all their records at once,
- * in one tick (ioredis pipelines the commands of a tick into one write), before the applier needs them.
+ * each to its decision in the store (the record, and the mark of the decision's first accepted outcome,
+ * `Store.markOutcomes`): one round trip per outcome, waited for in turn. The consumer already holds the
+ * next messages (a pull batch), so this sends the store all their joins at once, in one call, before the
+ * applier needs them.
  *
- * The records of one call are asked for in one command when the store can (`getDecisions`, one `MGET`),
- * else one `getDecision` each.
- *
- * It is the applier's store with a cache in front of `getDecision`: a record found ahead is used once and
- * forgotten; a record not found ahead is asked again when it is needed (it may have been written since),
- * and a failed read-ahead is forgotten, so the applier sees exactly what the store says. Records are
- * written once and never change (SET NX), so a record read a moment early is the record. Bounded: at most
- * `capacity` records wait (the consumer holds at most its max-ack-pending messages anyway).
+ * It is the applier's store with a cache in front of `markOutcomes`, by stream sequence: an answer found
+ * ahead is used once and forgotten; an outcome whose decision had no record then is asked again when it is
+ * needed (it may have been written since), and a failed read-ahead is forgotten, so the applier sees
+ * exactly what the store says. Marking ahead is marking early, not differently: the store marks in stream
+ * order whoever asks, and only outcomes the applier would mark (checked as it checks them, not yet included
+ * in their state) are sent. Bounded: at most `capacity` answers wait (the consumer holds at most its
+ * max-ack-pending messages anyway).
  */
 import type { BusMessage } from '../bus/bus.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
-import type { DecisionWrite, SnapshotEntry, Store, StoreState } from '../store/store.ts';
+import type { DecisionWrite, MarkedOutcome, OutcomeMark, SnapshotEntry, Store, StoreState } from '../store/store.ts';
+import { parseOutcomeMessage } from './outcome-message.ts';
 
 const decoder = new TextDecoder();
-const DECISION_ID = /"decisionId"\s*:\s*"([^"\\]{1,256})"/;
 
-/** A record read ahead: answer `index` of one read of several records. */
+/** A join sent ahead: answer `index` of one call for several outcomes. */
 interface Ahead {
-  readonly answers: Promise<readonly (string | null)[]>;
+  readonly decisionId: string;
+  readonly answers: Promise<readonly MarkedOutcome[]>;
   readonly index: number;
 }
 
-/** The store with a read-ahead cache in front of `getDecision`; everything else goes to the store as is. */
+/** The store with a read-ahead cache in front of `markOutcomes`; everything else goes to the store as is. */
 class PrefetchedStore implements Store {
   constructor(
     private readonly inner: Store,
-    private readonly ahead: Map<string, Ahead>,
+    private readonly ahead: Map<number, Ahead>,
   ) {}
 
   get kind(): Store['kind'] {
     return this.inner.kind;
   }
 
+  markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
+    const m = marks.length === 1 ? marks[0]! : undefined;
+    const a = m === undefined ? undefined : this.ahead.get(m.seq);
+    if (m === undefined || a === undefined || a.decisionId !== m.decisionId) return this.inner.markOutcomes(marks);
+    this.ahead.delete(m.seq);
+    // marked ahead: that is the mark (set once) and the record (written once); no record then, or not the
+    // record asked for now: ask again, it may be there now
+    return a.answers.then((answers) => {
+      const x = answers[a.index];
+      return x !== undefined && x.firstSeq > 0 && (x.record !== null || !m.withRecord) ? [x] : this.inner.markOutcomes(marks);
+    });
+  }
+
   getDecision(decisionId: string): Promise<string | null> {
-    const a = this.ahead.get(decisionId);
-    if (a === undefined) return this.inner.getDecision(decisionId);
-    this.ahead.delete(decisionId);
-    // found ahead: that is the record (written once); not found ahead: ask again, it may be there now
-    return a.answers.then((answers) => answers[a.index] ?? this.inner.getDecision(decisionId));
+    return this.inner.getDecision(decisionId);
   }
 
   connect(): Promise<void> {
@@ -81,38 +91,41 @@ class PrefetchedStore implements Store {
 }
 
 export class JoinPrefetch {
-  private readonly ahead = new Map<string, Ahead>();
-  /** The applier's store: `getDecision` answers from the read-ahead first. */
+  private readonly ahead = new Map<number, Ahead>();
+  /** The applier's store: `markOutcomes` answers from the read-ahead first. */
   readonly store: Store;
 
   constructor(
     private readonly inner: Store,
     private readonly recent: RecentDecisions,
     private readonly skipSubject: string,
+    /** Whether the state that learns from `decisionId`'s outcomes already includes `seq` (the applier skips it). */
+    private readonly included: (decisionId: string, seq: number) => boolean,
     private readonly capacity = 4096,
   ) {
     this.store = new PrefetchedStore(inner, this.ahead);
   }
-  /** The consumer's next messages: ask the store for the records the applier will need. */
-  readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data'>[]): void => {
+
+  /** The consumer's next messages: send the store the joins the applier will need. */
+  readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data' | 'seq'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
-    const ids = new Set<string>();
+    const marks: OutcomeMark[] = [];
     for (const m of messages) {
-      if (m.subject === this.skipSubject) continue;
-      const id = DECISION_ID.exec(decoder.decode(m.data))?.[1];
-      if (id === undefined || ids.has(id) || this.ahead.has(id) || this.recent.isPersisted(id)) continue;
-      if (this.ahead.size + ids.size >= this.capacity) break;
-      ids.add(id);
+      if (m.subject === this.skipSubject || this.ahead.has(m.seq)) continue;
+      // only what the applier would accept: a malformed message must not take its decision's mark
+      const parsed = parseOutcomeMessage(decoder.decode(m.data));
+      if (!parsed.ok) continue;
+      const id = parsed.outcome.decisionId;
+      if (this.included(id, m.seq)) continue;
+      if (this.ahead.size + marks.length >= this.capacity) break;
+      marks.push({ decisionId: id, seq: m.seq, withRecord: !this.recent.isPersisted(id) });
     }
-    if (ids.size === 0) return;
-    const list = [...ids];
-    const answers: Promise<readonly (string | null)[]> = this.inner.getDecisions
-      ? this.inner.getDecisions(list)
-      : Promise.all(list.map((id) => this.inner.getDecision(id)));
-    list.forEach((id, index) => this.ahead.set(id, { answers, index }));
+    if (marks.length === 0) return;
+    const answers = this.inner.markOutcomes(marks);
+    marks.forEach((m, index) => this.ahead.set(m.seq, { decisionId: m.decisionId, answers, index }));
     // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
     answers.catch(() => {
-      for (const id of list) if (this.ahead.get(id)?.answers === answers) this.ahead.delete(id);
+      for (const m of marks) if (this.ahead.get(m.seq)?.answers === answers) this.ahead.delete(m.seq);
     });
   };
 

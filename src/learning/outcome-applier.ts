@@ -1,12 +1,13 @@
 /**
  * Applies the outcome stream to the served policies' states, one message at a time in stream order, so
  * every replica that reads the same stream from the same snapshots reaches the same state. Each outcome is
- * joined to its decision (stored with a TTL), applied exactly once (by decisionId) to the state of the
- * decision's kind (route or retry), and acknowledged; unknown, expired and malformed ones are counted and
- * dead-lettered once. Admin changes travel on the same stream, so they reach every replica at the same
+ * joined to its decision (stored with a TTL) and applied to the state of the decision's kind (route or
+ * retry) exactly once: only the first outcome accepted for a decision is applied, and the store keeps
+ * which one that is (its stream sequence, marked in the join's round trip, for as long as the record
+ * lives), so every replica and every restart from any snapshot applies the same one. Then it is
+ * acknowledged; unknown, expired and malformed ones are counted and dead-lettered once. Admin changes travel on the same stream, so they reach every replica at the same
  * position and are replayed after a restart.
  */
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RouterError } from '../../policies/errors.ts';
 import type { BusMessage } from '../bus/bus.ts';
 import { decidedAtOf, decisionKindOf } from '../decisions/decision-id.ts';
@@ -14,17 +15,14 @@ import type { DecisionLog, OutcomeRecord } from '../decisions/decision-log.ts';
 import { MAX_RETRY_DELAY_MS, ttlStartOf } from '../decisions/decision-record.ts';
 import { parseJoinedDecision, type JoinedDecision } from '../decisions/join-record.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
-import { Outcome } from '../http/schemas.ts';
 import type { ApprovalWindow } from '../metrics/approval-window.ts';
 import type { Metrics, RejectReason } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { parseTimestamp } from '../time.ts';
 import type { AdminChange } from './admin-change.ts';
 import { parseAdminChange } from './admin-change.ts';
+import { parseOutcomeMessage } from './outcome-message.ts';
 import type { RewardOf } from './reward.ts';
 import type { ServedPolicies } from './served-policies.ts';
-
-const checkOutcome = TypeCompiler.Compile(Outcome);
 
 /** An outcome record under construction (complete once reward and weight are set). */
 type PartialOutcomeRecord = { -readonly [K in keyof OutcomeRecord]?: OutcomeRecord[K] };
@@ -104,22 +102,16 @@ export class OutcomeApplier {
     // a message some state has already handled (one state's snapshot is behind the other's) was counted then
     if (msg.seq > policies.handledSeq) this.receivedFromStream.inc();
     const payload = decoder.decode(msg.data);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch (err) {
-      this.reject(msg, payload, 'malformed', `not JSON: ${(err as Error).message}`);
+    const parsed = parseOutcomeMessage(payload);
+    if (!parsed.ok) {
+      this.reject(msg, payload, 'malformed', parsed.detail);
       return;
     }
-    if (!checkOutcome.Check(parsed)) {
-      const first = checkOutcome.Errors(parsed).First();
-      const field = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || 'outcome' : 'outcome';
-      this.reject(msg, payload, 'malformed', `${field}: ${first?.message ?? 'invalid'}`);
-      return;
-    }
-    const outcome = parsed;
-    if (outcome.occurredAt !== undefined && parseTimestamp(outcome.occurredAt) === undefined) {
-      this.reject(msg, payload, 'malformed', `occurredAt: not a valid ISO 8601 timestamp`);
+    const outcome = parsed.outcome;
+    // the state of its kind already includes it (the other state had caught up to here): before the join,
+    // so that an outcome this state has handled never takes its decision's mark now
+    if (policies.includesOutcome(outcome.decisionId, msg.seq)) {
+      this.advance(msg);
       return;
     }
     const decidedAt = decidedAtOf(outcome.decisionId);
@@ -128,31 +120,32 @@ export class OutcomeApplier {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
       return;
     }
-    const record = await this.join(outcome.decisionId, msg.timestampMs);
-    if (record === undefined) return; // stopping while the store is down: not acknowledged, redelivered
-    if (record === null) {
+    const joined = await this.join(outcome.decisionId, msg);
+    if (joined === undefined) return; // stopping while the store is down: not acknowledged, redelivered
+    if (joined === null) {
       this.reject(msg, payload, 'unknown_decision', `no decision ${outcome.decisionId} (never made, or its record expired)`);
       return;
     }
+    const record = joined.record;
     const ttlFrom = ttlStartOf(record);
+    // marked or not, an expired outcome changes nothing: every later one for the decision is expired too
     if (msg.timestampMs - ttlFrom > this.deps.ttlMs) {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
       return;
     }
     const state = policies.of(record.kind);
     if (msg.seq <= state.seq) {
-      this.advance(msg); // the state of this kind already includes it; the other state had caught up to here
+      this.advance(msg);
       return;
     }
-    if (state.hasApplied(record.decisionId)) {
-      metrics.outcomesDuplicate.inc();
+    if (joined.firstSeq !== msg.seq) {
+      metrics.outcomesDuplicate.inc(); // another outcome of the decision came first: that one is applied
       this.advance(msg);
       return;
     }
     const rewardOf = record.kind === 'retry' ? (this.deps.retryRewardOf ?? this.deps.rewardOf) : this.deps.rewardOf;
     const { reward, weight } = rewardOf(outcome, record.context);
     state.policy.update(record.context, record.chosen, reward, weight);
-    state.markApplied(record.decisionId, ttlFrom);
     (record.kind === 'retry' ? this.appliedRetry : this.appliedRoute).inc();
     this.observationsOf(state, record.kind).set(state.policy.observations);
     // per-route approval of first attempts: retries go to cards that were just declined
@@ -167,7 +160,6 @@ export class OutcomeApplier {
     logged.reward = reward;
     logged.weight = weight;
     this.deps.log.outcome(logged as OutcomeRecord);
-    if (msg.seq % 1024 === 0) policies.prune(msg.timestampMs);
     this.advance(msg);
   };
 
@@ -223,27 +215,33 @@ export class OutcomeApplier {
   }
 
   /**
-   * The decision record of `decisionId`: from memory when the store is known to hold it, else from the
-   * store. null when it is not there (after a short grace for write-behind); undefined when stopping while
-   * the store is unreachable. Retries while the store is down: outcomes wait, decisions keep flowing.
+   * The decision record of `decisionId` (from memory when the store is known to hold it, else from the
+   * store) and the sequence of the first outcome accepted for it, marked by the store as `msg`'s unless
+   * another came first: one store call. null when the decision has no record (after a short grace for
+   * write-behind); undefined when stopping while the store is unreachable. Retries while the store is down:
+   * outcomes wait, decisions keep flowing.
    */
-  private async join(decisionId: string, streamTimeMs: number): Promise<JoinedDecision | null | undefined> {
+  private async join(decisionId: string, msg: BusMessage): Promise<{ record: JoinedDecision; firstSeq: number } | null | undefined> {
     const { recent, store, metrics } = this.deps;
     const local = store.kind === 'memory' ? recent.byDecisionId(decisionId) : recent.persistedByDecisionId(decisionId);
-    if (local) return local;
+    const mark = { decisionId, seq: msg.seq, withRecord: local === undefined };
     const grace = this.deps.joinGraceMs ?? 2000;
     let backoff = 50;
     for (;;) {
       if (this.deps.isStopping?.()) return undefined;
       try {
-        const json = await store.getDecision(decisionId);
-        if (json !== null) return parseJoinedDecision(json);
+        const [marked] = await store.markOutcomes([mark]);
+        // no record in the store is no decision, whatever this replica remembers: the mark lives with it
+        if (marked !== undefined && marked.firstSeq > 0) {
+          const record = local ?? (marked.record === null ? null : parseJoinedDecision(marked.record));
+          if (record !== null) return { record, firstSeq: marked.firstSeq };
+        }
         if (store.kind === 'memory') return null;
         // wait only for one of our ids that may still be in a write-behind buffer: a fresh decision, or
         // any decision right after the store came back
         const decidedAt = decidedAtOf(decisionId);
         const now = this.now();
-        const fresh = now - streamTimeMs < grace && decidedAt !== undefined && now - decidedAt < grace;
+        const fresh = now - msg.timestampMs < grace && decidedAt !== undefined && now - decidedAt < grace;
         const recovering = now - this.storeUpSince < grace && decidedAt !== undefined;
         if (!fresh && !recovering) return null;
       } catch (err) {

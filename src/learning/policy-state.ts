@@ -1,33 +1,37 @@
 /**
- * The learning state of one served policy: the policy itself, the outcome stream sequence its state
- * includes, and the decisions already applied (exactly-once by decisionId). Snapshots of all three are
- * plain JSON, tagged with the sequence, so a restart restores them and replays only what came after.
+ * The learning state of one served policy: the policy itself and the outcome stream sequence its state
+ * includes. Snapshots of both are plain JSON, tagged with the sequence, so a restart restores them and
+ * replays only what came after. Which outcome of a decision is applied (exactly once) is not held here:
+ * the store marks the first one accepted (`Store.markOutcomes`), so a snapshot's size does not grow with
+ * traffic.
  */
 import { InvalidStateError } from '../../policies/errors.ts';
 import type { Policy, PolicySnapshot } from '../../policies/core/policy.ts';
 import type { DecisionKind } from '../decisions/decision-record.ts';
 
-export const SNAPSHOT_FORMAT = 'router-state/1';
+export const SNAPSHOT_FORMAT = 'router-state/2';
+/**
+ * The earlier format, still restored: it also listed the decisions applied within the TTL, which the
+ * store's marks replace (an outcome for one of them that comes after the upgrade is told a duplicate only
+ * if its decision was marked).
+ */
+const SNAPSHOT_FORMAT_1 = 'router-state/1';
 
 export interface StateSnapshot {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly seq: number;
   readonly policy: PolicySnapshot;
-  /** [decisionId, ms the decision's TTL counts from] of applied decisions still within the TTL. */
-  readonly applied: readonly (readonly [string, number])[];
 }
 
 export class PolicyState {
   /** Highest outcome stream sequence included. */
   seq = 0;
-  private readonly applied = new Map<string, number>();
 
   /** The configured values (ROUTE_POLICY_PARAMS) of the params in `pinnedKeys`, as the policy holds them. */
   private readonly pinned: ReadonlyMap<string, string>;
 
   constructor(
     readonly policy: Policy,
-    private readonly ttlMs: number,
     /** Which decisions this state learns from: `/v1/route`'s or `/v1/retry`'s. */
     readonly kind: DecisionKind = 'route',
     /** Params set by configuration: a restored snapshot that holds other values for them is reported. */
@@ -51,47 +55,16 @@ export class PolicyState {
     return `${this.kind}:${this.policy.name}`;
   }
 
-  hasApplied(decisionId: string): boolean {
-    return this.applied.has(decisionId);
-  }
-
-  /**
-   * `ttlFromMs`: when the decision's TTL starts counting (a route decision: when it was made; a retry: when
-   * the retry was scheduled to run, since its outcome may come days after the decision).
-   */
-  markApplied(decisionId: string, ttlFromMs: number): void {
-    this.applied.set(decisionId, ttlFromMs);
-  }
-
-  get appliedCount(): number {
-    return this.applied.size;
-  }
-
-  /**
-   * Forget applied decisions that expired before `streamTimeMs`: an outcome for them is rejected as expired
-   * before the applied-set is consulted, so pruning never changes what is applied.
-   */
-  prune(streamTimeMs: number): void {
-    const applied = this.applied;
-    const ttlMs = this.ttlMs;
-    // forEach rather than for-of over entries: no [id, at] array per entry (deleting while iterating is defined)
-    applied.forEach((at, id) => {
-      if (at + ttlMs < streamTimeMs) applied.delete(id);
-    });
-  }
-
   snapshot(): StateSnapshot {
-    return { format: SNAPSHOT_FORMAT, seq: this.seq, policy: this.policy.snapshot(), applied: [...this.applied] };
+    return { format: SNAPSHOT_FORMAT, seq: this.seq, policy: this.policy.snapshot() };
   }
 
   restore(s: unknown): void {
-    const snap = s as Partial<StateSnapshot> | null;
-    if (!snap || snap.format !== SNAPSHOT_FORMAT || typeof snap.seq !== 'number' || !snap.policy || !Array.isArray(snap.applied)) {
+    const snap = s as { format?: unknown; seq?: unknown; policy?: PolicySnapshot } | null;
+    if (!snap || (snap.format !== SNAPSHOT_FORMAT && snap.format !== SNAPSHOT_FORMAT_1) || typeof snap.seq !== 'number' || !snap.policy) {
       throw new InvalidStateError(this.policy.name, `not a ${SNAPSHOT_FORMAT} snapshot`);
     }
     this.policy.restore(snap.policy);
     this.seq = snap.seq;
-    this.applied.clear();
-    for (const [id, at] of snap.applied) this.applied.set(id, at);
   }
 }

@@ -7,6 +7,7 @@
  * differ (one policy was changed, or a snapshot write was cut short between the two), the consumer resumes
  * from the lower one and each message is applied only to the states that have not included it yet.
  */
+import { decisionKindOf } from '../decisions/decision-id.ts';
 import type { DecisionKind } from '../decisions/decision-record.ts';
 import type { PolicyState } from './policy-state.ts';
 
@@ -45,8 +46,12 @@ export class ServedPolicies {
     for (const s of this.all) if (s.seq > seq) s.seq = seq;
   }
 
-  /** Forget applied decisions whose TTL ended before `streamTimeMs`. */
-  prune(streamTimeMs: number): void {
-    for (const s of this.all) s.prune(streamTimeMs);
+  /**
+   * Whether the state that learns from `decisionId`'s outcomes includes stream message `seq` (every state,
+   * when the id is not one of ours: no state would learn from it).
+   */
+  includesOutcome(decisionId: string, seq: number): boolean {
+    const kind = decisionKindOf(decisionId);
+    return seq <= (kind === undefined ? this.seq : this.of(kind).seq);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * In-memory store (REDIS_URL unset): same semantics as the Redis store, bounded, TTLs on a clock. The
  * decisions are kept as Redis keeps them, in `SlabMap`s (no JavaScript object per decision for the
- * collector to trace): decisionId -> the record's bytes, and the transaction key -> the decisionId that
+ * collector to trace): decisionId -> the record's bytes, with the stream sequence of the first outcome
+ * accepted for it as the entry's number (0 while none is), and the transaction key -> the decisionId that
  * claimed it.
  */
-import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
+import type { DecisionWrite, MarkedOutcome, OutcomeMark, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 import { sinceStart } from './clock.ts';
 import type { SlabArena } from './slab-arena.ts';
@@ -20,7 +21,7 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  /** decisionId -> the record (its JSON as UTF-8). */
+  /** decisionId -> the record (its JSON as UTF-8); the entry's number: its first accepted outcome's sequence, or 0. */
   private readonly decisions: SlabMap;
   /** transactionKey -> the decisionId of the decision that claimed it (the record is read from `decisions`). */
   private readonly transactions: SlabMap;
@@ -126,6 +127,23 @@ export class MemoryStore implements Store {
   async getDecision(decisionId: string): Promise<string | null> {
     const rec = this.decisions.findLive(decisionId, sinceStart(this.now()));
     return rec < 0 ? null : this.decisions.text(rec)!;
+  }
+
+  async markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
+    return marks.map((m) => this.markOutcomeNow(m));
+  }
+
+  /** One outcome's `markOutcomes`, without a promise. */
+  markOutcomeNow(m: OutcomeMark): MarkedOutcome {
+    const decisions = this.decisions;
+    const e = decisions.findLive(m.decisionId, sinceStart(this.now()));
+    if (e < 0) return { firstSeq: 0, record: null };
+    let first = decisions.numberOf(e);
+    if (first === 0) {
+      first = m.seq;
+      decisions.setNumber(e, first);
+    }
+    return { firstSeq: first, record: m.withRecord ? decisions.text(e)! : null };
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {

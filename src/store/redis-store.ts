@@ -1,8 +1,8 @@
 /**
  * The store on Redis (ioredis). Fails fast instead of queueing while Redis is down (no offline queue, one
  * try per command, a command timeout), and reconnects forever in the background; callers fail open.
- * Atomic steps are Lua scripts: claiming a transactionId and storing its decision, compare-and-set of
- * snapshots by stream sequence.
+ * Atomic steps are Lua scripts: claiming a transactionId and storing its decision, marking the first
+ * outcome accepted for a decision, compare-and-set of snapshots by stream sequence.
  *
  * Standalone Redis (or a primary with replicas), not Redis Cluster: a batch's script touches the keys of
  * many transactions, and the claim script reads a decision key it builds from ARGV. If one claim of a batch
@@ -11,7 +11,7 @@
  */
 import { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
-import type { DecisionWrite, SnapshotEntry, Store, StoreState } from './store.ts';
+import type { DecisionWrite, MarkedOutcome, OutcomeMark, SnapshotEntry, Store, StoreState } from './store.ts';
 import { DEAD_LETTER_CAP } from './store.ts';
 
 /**
@@ -49,6 +49,32 @@ end
 return #KEYS / 2
 `;
 
+/**
+ * The first accepted outcome of decisions, a batch in one call: KEYS are (decision, mark) pairs, ARGV
+ * (seq, withRecord '1'|'0') per outcome. For each in order: when the decision's record is held, its mark is
+ * set to seq unless set already, expiring when the record does (PTTL); answers (firstSeq, record) per
+ * outcome as strings, '' for none (a nil would end the reply's array).
+ */
+const MARK_OUTCOMES = `
+local out = {}
+for i = 1, #KEYS / 2 do
+  local dk, mk = KEYS[2 * i - 1], KEYS[2 * i]
+  local first, rec = '', ''
+  local ttl = redis.call('PTTL', dk)
+  if ttl ~= -2 then
+    first = redis.call('GET', mk)
+    if not first then
+      first = ARGV[2 * i - 1]
+      if ttl > 0 then redis.call('SET', mk, first, 'PX', ttl) else redis.call('SET', mk, first) end
+    end
+    if ARGV[2 * i] == '1' then rec = redis.call('GET', dk) end
+  end
+  out[2 * i - 1] = first
+  out[2 * i] = rec
+end
+return out
+`;
+
 const SAVE_SNAPSHOT = `
 local cur = redis.call('HGET', KEYS[1], 'seq')
 if ARGV[3] ~= '1' and cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
@@ -74,6 +100,8 @@ type ScriptRedis = Redis & {
   routerClaimMany(...args: (string | number)[]): Promise<string[]>;
   /** First argument: the number of keys (twice the number of writes). */
   routerPutMany(...args: (string | number)[]): Promise<number>;
+  /** First argument: the number of keys (twice the number of outcomes). */
+  routerMarkOutcomes(...args: (string | number)[]): Promise<string[]>;
   routerSaveSnapshot(key: string, seq: number, json: string, force: string): Promise<number>;
 };
 
@@ -99,6 +127,7 @@ export class RedisStore implements Store {
     });
     redis.defineCommand('routerClaimMany', { lua: CLAIM_MANY });
     redis.defineCommand('routerPutMany', { lua: PUT_MANY });
+    redis.defineCommand('routerMarkOutcomes', { lua: MARK_OUTCOMES });
     redis.defineCommand('routerSaveSnapshot', { numberOfKeys: 1, lua: SAVE_SNAPSHOT });
     redis.on('ready', () => this.set('connected'));
     redis.on('close', () => {
@@ -200,11 +229,24 @@ export class RedisStore implements Store {
     return this.call('get decision', () => this.redis.get(`${this.p}d:${decisionId}`));
   }
 
-  /** Several records in one command (`MGET`): one answer per id, in order, null where there is none. */
-  getDecisions(decisionIds: readonly string[]): Promise<(string | null)[]> {
-    if (decisionIds.length === 0) return Promise.resolve([]); // MGET needs a key
-    const keys = decisionIds.map((id) => `${this.p}d:${id}`);
-    return this.call('get decisions', () => this.redis.mget(keys));
+  /** One script call for the batch; the mark of decision `id` is the key `o:<id>`. */
+  markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
+    if (marks.length === 0) return Promise.resolve([]);
+    const keys: string[] = [];
+    const argv: (string | number)[] = [];
+    for (const m of marks) {
+      keys.push(`${this.p}d:${m.decisionId}`, `${this.p}o:${m.decisionId}`);
+      argv.push(m.seq, m.withRecord ? '1' : '0');
+    }
+    return this.call('mark outcomes', async () => {
+      const answers = await this.redis.routerMarkOutcomes(keys.length, ...keys, ...argv);
+      return marks.map((_, i) => {
+        const first = answers[2 * i];
+        const record = answers[2 * i + 1];
+        if (first === undefined || record === undefined) throw new Error('mark outcomes: short answer');
+        return { firstSeq: first === '' ? 0 : Number(first), record: record === '' ? null : record };
+      });
+    });
   }
 
   loadSnapshot(name: string): Promise<SnapshotEntry | null> {

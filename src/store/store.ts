@@ -1,6 +1,7 @@
 /**
  * Shared state the router keeps outside its process: the decision join store (decision records by id, and
- * transactionId -> decision for idempotency, both with a TTL), policy snapshots tagged with the outcome
+ * transactionId -> decision for idempotency, both with a TTL), the first outcome accepted for each
+ * decision (its stream sequence, for as long as the record lives), policy snapshots tagged with the outcome
  * stream sequence they include, tuned policy params, and dead-lettered outcomes. Two implementations with
  * the same semantics: Redis (`redis-store.ts`) and in-memory (`memory-store.ts`, when REDIS_URL is unset).
  */
@@ -13,6 +14,26 @@ export interface DecisionWrite {
   /** The decision record, JSON. */
   readonly recordJson: string;
   readonly ttlMs: number;
+}
+
+/** An outcome to join to its decision's record, marked as the first one accepted for it unless one is. */
+export interface OutcomeMark {
+  readonly decisionId: string;
+  /** The outcome's stream sequence. */
+  readonly seq: number;
+  /** Answer the record too (false when the caller holds it already). */
+  readonly withRecord: boolean;
+}
+
+/** What `markOutcomes` answers for one outcome. */
+export interface MarkedOutcome {
+  /**
+   * The stream sequence of the first outcome accepted for the decision: the outcome's own when it is the
+   * first. 0 when the decision has no record (never made, expired, or not written yet): nothing was marked.
+   */
+  readonly firstSeq: number;
+  /** The decision's record, JSON, when asked for and held; else null. */
+  readonly record: string | null;
 }
 
 export interface SnapshotEntry {
@@ -40,10 +61,14 @@ export interface Store {
   putDecisions(writes: readonly DecisionWrite[]): Promise<void>;
   getDecision(decisionId: string): Promise<string | null>;
   /**
-   * `getDecision` for several ids in one round trip: one answer per id, in order (the join's read-ahead).
-   * Optional: without it the read-ahead asks `getDecision` per id.
+   * Exactly-once learning across replicas and restarts: for each outcome in order, when its decision's
+   * record is held, mark the outcome's sequence as the first accepted for the decision unless one is marked
+   * already, and answer the marked one (an outcome is applied only when that is its own). The mark lives
+   * exactly as long as the record, so it is a property of the stream that every replica reading it, and every
+   * restart from any snapshot, agrees on, with nothing kept per decision in a replica or in a snapshot.
+   * Atomic per outcome; one round trip for the batch.
    */
-  getDecisions?(decisionIds: readonly string[]): Promise<(string | null)[]>;
+  markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]>;
   loadSnapshot(name: string): Promise<SnapshotEntry | null>;
   /** Store if `seq` is greater than the stored one (or `force`); true when written. */
   saveSnapshot(name: string, entry: SnapshotEntry, force?: boolean): Promise<boolean>;

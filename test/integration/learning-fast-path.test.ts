@@ -1,6 +1,7 @@
 /**
- * The learning path's per-outcome savings against real NATS and Redis: the read-ahead's one MGET per read
- * (`RedisStore.getDecisions`, `JoinPrefetch`), the publisher's `Nats-Msg-Id` header, the
+ * The learning path against real NATS and Redis: the join with the first-outcome mark, one script call for
+ * a read-ahead's batch (`RedisStore.markOutcomes`, the same semantics as `MemoryStore`'s, `JoinPrefetch`),
+ * the publisher's `Nats-Msg-Id` header, the
  * consumer's callback delivery (a deleted consumer ends the subscription and the consumer re-attaches),
  * and the applier's metric cells (what a scrape reads).
  */
@@ -13,7 +14,9 @@ import { JoinPrefetch } from '../../src/learning/join-prefetch.ts';
 import { ApprovalWindow } from '../../src/metrics/approval-window.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
-import type { DecisionWrite } from '../../src/store/store.ts';
+import { Redis } from 'ioredis';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { DecisionWrite, OutcomeMark, Store } from '../../src/store/store.ts';
 import { NATS_URL, REDIS_URL, busWithStream, uniqueNamespace, until } from './service-support.ts';
 
 const enc = new TextEncoder();
@@ -22,8 +25,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function redisStore(): Promise<RedisStore> {
-  const store = new RedisStore({ url: REDIS_URL, prefix: `${uniqueNamespace()}:` });
+async function redisStore(prefix = `${uniqueNamespace()}:`): Promise<RedisStore> {
+  const store = new RedisStore({ url: REDIS_URL, prefix });
   await store.connect();
   await until('redis connected', () => (store.state() === 'connected' ? true : undefined));
   cleanups.push(async () => {
@@ -37,45 +40,89 @@ function write(decisionId: string, recordJson: string): DecisionWrite {
   return { transactionKey: `route:${decisionId}`, decisionId, recordJson, ttlMs: 60_000 };
 }
 
-function message(decisionId: string): Pick<BusMessage, 'subject' | 'data'> {
-  return { subject: 'outcomes', data: enc.encode(JSON.stringify({ decisionId, approved: true })) };
+function message(seq: number, decisionId: string): Pick<BusMessage, 'subject' | 'data' | 'seq'> {
+  return { seq, subject: 'outcomes', data: enc.encode(JSON.stringify({ decisionId, approved: true })) };
 }
 
-describe('read-ahead with one MGET per read (Redis)', () => {
-  it('getDecisions answers every id in order, null where there is no record', async () => {
-    const store = await redisStore();
-    await store.putDecisions([write('d1', '{"n":1}'), write('d3', '{"n":3}')]);
-    expect(await store.getDecisions(['d1', 'd2', 'd3', 'd1'])).toEqual(['{"n":1}', null, '{"n":3}', '{"n":1}']);
-    expect(await store.getDecisions([])).toEqual([]);
-  });
+const mark = (decisionId: string, seq: number, withRecord = true): OutcomeMark => ({ decisionId, seq, withRecord });
 
-  it('the applier gets each record read ahead once; a record missing at read-ahead is asked again', async () => {
+const stores: [string, () => Promise<Store>][] = [
+  ['Redis', () => redisStore()],
+  ['memory', async () => new MemoryStore()],
+];
+
+describe.each(stores)('the first-outcome mark (%s store)', (_name, makeStore) => {
+  it('marks the first outcome asked for a decision with a record, in order within a call, and answers it to every later one', async () => {
+    const store = await makeStore();
+    await store.putDecisions([write('d1', '{"n":1}'), write('d3', '{"n":3}')]);
+    expect(await store.markOutcomes([])).toEqual([]);
+    expect(await store.markOutcomes([mark('d1', 7), mark('d2', 8), mark('d1', 9, false), mark('d3', 10, false)])).toEqual([
+      { firstSeq: 7, record: '{"n":1}' },
+      { firstSeq: 0, record: null }, // no record: nothing marked
+      { firstSeq: 7, record: null },
+      { firstSeq: 10, record: null },
+    ]);
+    // a replay, or another replica, asking again for the same messages: the same answers
+    expect(await store.markOutcomes([mark('d1', 7)])).toEqual([{ firstSeq: 7, record: '{"n":1}' }]);
+    expect(await store.markOutcomes([mark('d3', 10)])).toEqual([{ firstSeq: 10, record: '{"n":3}' }]);
+    expect(await store.markOutcomes([mark('d1', 3)])).toEqual([{ firstSeq: 7, record: '{"n":1}' }]);
+    // the decision with no record then gets one: its next outcome is the first
+    await store.putDecisions([write('d2', '{"n":2}')]);
+    expect(await store.markOutcomes([mark('d2', 11)])).toEqual([{ firstSeq: 11, record: '{"n":2}' }]);
+  });
+});
+
+describe('the first-outcome mark on Redis', () => {
+  it('lives exactly as long as its record: it expires with it, so nothing is kept per decision past its TTL', async () => {
+    const prefix = `${uniqueNamespace()}:`;
+    const store = await redisStore(prefix);
+    await store.putDecisions([{ ...write('short', '{"n":1}'), ttlMs: 400 }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await store.markOutcomes([mark('short', 1)])).toEqual([{ firstSeq: 1, record: '{"n":1}' }]);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const [recordTtl, markTtl] = await Promise.all([redis.pttl(`${prefix}d:short`), redis.pttl(`${prefix}o:short`)]);
+      expect(markTtl).toBeGreaterThan(0);
+      expect(markTtl).toBeLessThanOrEqual(recordTtl);
+      expect(recordTtl - markTtl).toBeLessThan(50);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await redis.exists(`${prefix}d:short`, `${prefix}o:short`)).toBe(0);
+    } finally {
+      await redis.quit();
+    }
+    expect(await store.markOutcomes([mark('short', 2)])).toEqual([{ firstSeq: 0, record: null }]);
+  });
+});
+
+describe('read-ahead with one script call per batch (Redis)', () => {
+  it('the applier gets each join read ahead once; a decision with no record at read-ahead is asked again', async () => {
     const store = await redisStore();
     await store.putDecisions([write('a', '{"id":"a"}'), write('b', '{"id":"b"}')]);
-    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin');
-    // 'a' twice in one read: asked once
-    joins.prefetch([message('a'), message('b'), message('a'), message('late')]);
-    expect(joins.size).toBe(3);
+    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin', () => false);
+    // 'a' twice in one batch: the second is told the first came first
+    joins.prefetch([message(1, 'a'), message(2, 'b'), message(3, 'a'), message(4, 'late')]);
+    expect(joins.size).toBe(4);
     await store.putDecisions([write('late', '{"id":"late"}')]); // written after the read-ahead asked
-    expect(await joins.store.getDecision('a')).toBe('{"id":"a"}');
-    expect(await joins.store.getDecision('b')).toBe('{"id":"b"}');
-    expect(await joins.store.getDecision('late')).toBe('{"id":"late"}');
+    expect(await joins.store.markOutcomes([mark('a', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}' }]);
+    expect(await joins.store.markOutcomes([mark('b', 2)])).toEqual([{ firstSeq: 2, record: '{"id":"b"}' }]);
+    expect(await joins.store.markOutcomes([mark('a', 3)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}' }]);
+    expect(await joins.store.markOutcomes([mark('late', 4)])).toEqual([{ firstSeq: 4, record: '{"id":"late"}' }]);
     expect(joins.size).toBe(0);
-    expect(await joins.store.getDecision('a')).toBe('{"id":"a"}'); // not ahead any more: from the store
   });
 
   it('a failed read-ahead is forgotten and the applier asks the store itself', async () => {
     const store = await redisStore();
     await store.putDecisions([write('x', '{"id":"x"}')]);
     const failing = Object.assign(Object.create(store) as RedisStore, {
-      getDecisions: () => Promise.reject(new Error('read-ahead failed')),
+      markOutcomes: () => Promise.reject(new Error('read-ahead failed')),
       state: () => store.state(),
       kind: store.kind,
     });
-    const joinsFailing = new JoinPrefetch(failing, new CachedDecisions(100, 60_000), 'admin');
-    joinsFailing.prefetch([message('x')]);
+    const joinsFailing = new JoinPrefetch(failing, new CachedDecisions(100, 60_000), 'admin', () => false);
+    joinsFailing.prefetch([message(1, 'x')]);
     await until('forgotten', () => (joinsFailing.size === 0 ? true : undefined));
-    expect(await joinsFailing.store.getDecision('x')).toBe('{"id":"x"}');
+    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin', () => false);
+    expect(await joins.store.markOutcomes([mark('x', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"x"}' }]);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * The outcome join's read-ahead (src/learning/join-prefetch.ts): the applier sees exactly what the store
- * says. A record found ahead is used once; one not found ahead, or whose read failed, is asked again when
- * it is needed; admin messages, records already known in memory, and a store that is down are skipped;
- * at most `capacity` reads wait.
+ * says. An answer found ahead is used once; one whose decision had no record then, or whose call failed, is
+ * asked again when it is needed; admin messages, malformed outcomes (they must not take a decision's mark),
+ * outcomes their state already includes, and a store that is down are not sent; records already known in
+ * memory are not asked for (only marked); at most `capacity` answers wait.
  */
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../../src/bus/bus.ts';
@@ -10,94 +11,135 @@ import { CachedDecisions } from '../../src/decisions/recent-decisions.ts';
 import type { DecisionRecord } from '../../src/decisions/decision-record.ts';
 import { JoinPrefetch } from '../../src/learning/join-prefetch.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Store, StoreState } from '../../src/store/store.ts';
+import type { OutcomeMark, Store, StoreState } from '../../src/store/store.ts';
 
 const encoder = new TextEncoder();
-const msg = (subject: string, body: unknown): Pick<BusMessage, 'subject' | 'data'> => ({ subject, data: encoder.encode(JSON.stringify(body)) });
+const msg = (seq: number, subject: string, body: unknown): Pick<BusMessage, 'subject' | 'data' | 'seq'> => ({ seq, subject, data: encoder.encode(JSON.stringify(body)) });
+const nothingIncluded = () => false;
 
-/** A Redis-kind store over a map, counting reads; `fail` makes the next reads reject. */
-function fakeStore(records: Map<string, string>) {
-  const reads: string[] = [];
+/** A Redis-kind store over a memory store, recording every mark asked for; `fail` makes the next calls reject. */
+function fakeStore() {
+  const calls: OutcomeMark[][] = [];
   let state: StoreState = 'connected';
   let fail = false;
   const inner = new MemoryStore();
   const store: Store = Object.assign(Object.create(inner) as Store, {
     kind: 'redis' as const,
     state: () => state,
-    getDecision: async (id: string) => {
-      reads.push(id);
+    markOutcomes: async (marks: readonly OutcomeMark[]) => {
+      calls.push([...marks]);
       if (fail) throw new Error('redis down');
-      return records.get(id) ?? null;
+      return inner.markOutcomes(marks);
     },
   });
-  return { store, reads, setState: (s: StoreState) => (state = s), setFail: (f: boolean) => (fail = f) };
+  const put = (id: string) => inner.putDecisions([{ transactionKey: `route:${id}`, decisionId: id, recordJson: `{"decisionId":"${id}"}`, ttlMs: 60_000 }]);
+  const asked = () => calls.map((c) => c.map((m) => `${m.decisionId}@${m.seq}${m.withRecord ? '' : ' (mark only)'}`));
+  return { store, inner, calls, asked, put, setState: (s: StoreState) => (state = s), setFail: (f: boolean) => (fail = f) };
 }
 
+const one = (decisionId: string, seq: number, withRecord = true): OutcomeMark[] => [{ decisionId, seq, withRecord }];
+
 describe('join read-ahead', () => {
-  it('reads the waiting messages\' records at once, and each found one is used once', async () => {
-    const records = new Map([
-      ['d-1', '{"type":"decision","decisionId":"d-1"}'],
-      ['d-2', '{"type":"decision","decisionId":"d-2"}'],
-    ]);
-    const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
-    joins.prefetch([msg('out', { decisionId: 'd-1', approved: true }), msg('admin', { decisionId: 'd-9' }), msg('out', { decisionId: 'd-2', approved: false }), msg('out', 'not an outcome')]);
-    expect(f.reads).toEqual(['d-1', 'd-2']);
-    expect(joins.size).toBe(2);
-    expect(await joins.store.getDecision('d-1')).toBe(records.get('d-1'));
-    expect(await joins.store.getDecision('d-2')).toBe(records.get('d-2'));
-    expect(f.reads).toEqual(['d-1', 'd-2']); // answered from the read-ahead
-    expect(await joins.store.getDecision('d-1')).toBe(records.get('d-1'));
-    expect(f.reads).toEqual(['d-1', 'd-2', 'd-1']); // used once, then the store again
+  it('sends the waiting outcomes\' joins in one call, and each answer is used once', async () => {
+    const f = fakeStore();
+    await f.put('d-1');
+    await f.put('d-2');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
+    joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true }), msg(2, 'admin', { decisionId: 'd-9' }), msg(3, 'out', { decisionId: 'd-2', approved: false }), msg(4, 'out', { decisionId: 'd-1', approved: true })]);
+    expect(f.asked()).toEqual([['d-1@1', 'd-2@3', 'd-1@4']]);
+    expect(joins.size).toBe(3);
+    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
+    expect(await joins.store.markOutcomes(one('d-2', 3))).toEqual([{ firstSeq: 3, record: '{"decisionId":"d-2"}' }]);
+    // the duplicate at 4 was told, in the same call, that 1 came first
+    expect(await joins.store.markOutcomes(one('d-1', 4))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
+    expect(f.calls).toHaveLength(1); // all three from the read-ahead
+    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
+    expect(f.calls).toHaveLength(2); // used once, then the store again
   });
 
-  it('asks again for a record not found ahead (it may have been written since)', async () => {
-    const records = new Map<string, string>();
-    const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
-    joins.prefetch([msg('out', { decisionId: 'd-3', approved: true })]);
-    records.set('d-3', '{"type":"decision","decisionId":"d-3"}');
-    expect(await joins.store.getDecision('d-3')).toBe(records.get('d-3'));
-    expect(f.reads).toEqual(['d-3', 'd-3']);
+  it('asks again for an outcome whose decision had no record then (it may have been written since)', async () => {
+    const f = fakeStore();
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
+    joins.prefetch([msg(5, 'out', { decisionId: 'd-3', approved: true })]);
+    await f.put('d-3');
+    expect(await joins.store.markOutcomes(one('d-3', 5))).toEqual([{ firstSeq: 5, record: '{"decisionId":"d-3"}' }]);
+    expect(f.asked()).toEqual([['d-3@5'], ['d-3@5']]);
+  });
+
+  it('never sends a malformed outcome: it would take the mark of its decision from a later valid one', async () => {
+    const f = fakeStore();
+    await f.put('d-7');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
+    joins.prefetch([
+      msg(1, 'out', { decisionId: 'd-7' }), // approved missing
+      msg(2, 'out', { decisionId: 'd-7', approved: 'yes' }),
+      msg(3, 'out', { decisionId: 'd-7', approved: true, occurredAt: 'not a time' }),
+      msg(4, 'out', { decisionId: 'd-7', approved: true }),
+    ]);
+    expect(f.asked()).toEqual([['d-7@4']]);
+    expect((await joins.store.markOutcomes(one('d-7', 4)))[0]?.firstSeq).toBe(4);
+  });
+
+  it('does not send outcomes their state already includes (they are not applied, so must not be marked)', async () => {
+    const f = fakeStore();
+    await f.put('d-8');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', (_id, seq) => seq <= 10);
+    joins.prefetch([msg(10, 'out', { decisionId: 'd-8', approved: true }), msg(11, 'out', { decisionId: 'd-8', approved: false })]);
+    expect(f.asked()).toEqual([['d-8@11']]);
+    expect((await joins.store.markOutcomes(one('d-8', 11)))[0]?.firstSeq).toBe(11);
   });
 
   it('forgets a failed read-ahead, so the applier meets the failure itself', async () => {
-    const records = new Map([['d-4', '{"type":"decision","decisionId":"d-4"}']]);
-    const f = fakeStore(records);
-    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin');
+    const f = fakeStore();
+    await f.put('d-4');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
     f.setFail(true);
-    joins.prefetch([msg('out', { decisionId: 'd-4', approved: true })]);
+    joins.prefetch([msg(1, 'out', { decisionId: 'd-4', approved: true })]);
     await new Promise((r) => setTimeout(r, 0));
     expect(joins.size).toBe(0);
-    await expect(joins.store.getDecision('d-4')).rejects.toThrow('redis down');
+    await expect(joins.store.markOutcomes(one('d-4', 1))).rejects.toThrow('redis down');
     f.setFail(false);
-    expect(await joins.store.getDecision('d-4')).toBe(records.get('d-4'));
+    expect((await joins.store.markOutcomes(one('d-4', 1)))[0]?.firstSeq).toBe(1);
   });
 
-  it('skips records known in memory, a store that is down, and past its capacity', () => {
+  it('marks only, without the record, what is known in memory; sends nothing while the store is down, or past its capacity', async () => {
     const recent = new CachedDecisions(100, 60_000);
     const known = { decisionId: 'd-5' } as DecisionRecord;
     recent.add('route:t5', known, Date.now());
     recent.markPersisted('d-5');
-    const f = fakeStore(new Map());
-    const joins = new JoinPrefetch(f.store, recent, 'admin', 2);
-    joins.prefetch([msg('out', { decisionId: 'd-5', approved: true })]);
-    expect(f.reads).toEqual([]);
+    const f = fakeStore();
+    await f.put('d-5');
+    const joins = new JoinPrefetch(f.store, recent, 'admin', nothingIncluded, 2);
+    joins.prefetch([msg(1, 'out', { decisionId: 'd-5', approved: true })]);
+    expect(f.asked()).toEqual([['d-5@1 (mark only)']]);
+    // a record asked for now that was not asked for ahead: the store again
+    expect(await joins.store.markOutcomes(one('d-5', 1, true))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-5"}' }]);
+    expect(f.calls).toHaveLength(2);
     f.setState('down');
-    joins.prefetch([msg('out', { decisionId: 'd-6', approved: true })]);
-    expect(f.reads).toEqual([]);
+    joins.prefetch([msg(2, 'out', { decisionId: 'd-6', approved: true })]);
+    expect(f.calls).toHaveLength(2);
     f.setState('connected');
-    joins.prefetch([7, 8, 9].map((i) => msg('out', { decisionId: `d-${i}`, approved: true })));
-    expect(f.reads).toEqual(['d-7', 'd-8']);
+    joins.prefetch([7, 8, 9].map((i) => msg(i, 'out', { decisionId: `d-${i}`, approved: true })));
+    expect(f.asked()[2]).toEqual(['d-7@7', 'd-8@8']);
     joins.clear();
     expect(joins.size).toBe(0);
   });
 
-  it('does nothing in front of the memory store (the applier joins from memory there)', () => {
+  it('does nothing in front of the memory store (the applier marks there without a round trip)', () => {
     const store = new MemoryStore();
-    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin');
-    joins.prefetch([msg('out', { decisionId: 'd-1', approved: true })]);
+    const joins = new JoinPrefetch(store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
+    joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true })]);
     expect(joins.size).toBe(0);
     expect(joins.store.kind).toBe('memory');
+  });
+
+  it('an answer ahead is for its own message: another decision id at that sequence asks the store', async () => {
+    const f = fakeStore();
+    await f.put('d-1');
+    await f.put('d-2');
+    const joins = new JoinPrefetch(f.store, new CachedDecisions(100, 60_000), 'admin', nothingIncluded);
+    joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true })]);
+    expect((await joins.store.markOutcomes(one('d-2', 1)))[0]?.firstSeq).toBe(1);
+    expect(f.calls).toHaveLength(2);
   });
 });

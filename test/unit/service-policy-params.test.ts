@@ -21,13 +21,13 @@ it('serves the route policy created with ROUTE_POLICY_PARAMS, structural params 
 });
 
 it('reports the configured params a restored snapshot holds other values of', () => {
-  const configured = new PolicyState(createLinUcbPolicy({ dimension: 64, alpha: 0.2 }), 60_000, 'route', ['dimension', 'alpha']);
+  const configured = new PolicyState(createLinUcbPolicy({ dimension: 64, alpha: 0.2 }), 'route', ['dimension', 'alpha']);
   expect(configured.overriddenParams()).toEqual([]);
-  const learnedWithDefaults = { format: SNAPSHOT_FORMAT, seq: 7, policy: createLinUcbPolicy().snapshot(), applied: [] };
+  const learnedWithDefaults = { format: SNAPSHOT_FORMAT, seq: 7, policy: createLinUcbPolicy().snapshot() };
   configured.restore(learnedWithDefaults);
   expect(configured.policy.params()).toMatchObject({ dimension: 32, alpha: 0.3 });
   expect(configured.overriddenParams()).toEqual(['dimension', 'alpha']);
-  const learnedWithThem = { format: SNAPSHOT_FORMAT, seq: 8, policy: createLinUcbPolicy({ dimension: 64, alpha: 0.2 }).snapshot(), applied: [] };
+  const learnedWithThem = { format: SNAPSHOT_FORMAT, seq: 8, policy: createLinUcbPolicy({ dimension: 64, alpha: 0.2 }).snapshot() };
   configured.restore(learnedWithThem);
   expect(configured.overriddenParams()).toEqual([]);
 });
