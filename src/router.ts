@@ -156,7 +156,13 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const deadLetters = new DeadLetters(store, bus, names.deadLetterSubject, metrics);
   const intake = new OutcomeIntake({ bus, subject: config.outcomeSubject, metrics });
   const late: { learner?: Learner; admin?: AdminService } = {};
-  const joins = new JoinPrefetch(store, recent, names.adminSubject, (id, seq) => policies.includesOutcome(id, seq));
+  const joins = new JoinPrefetch({
+    store,
+    recent,
+    skipSubject: names.adminSubject,
+    included: (id, seq) => policies.includesOutcome(id, seq),
+    owner: config.replicaId,
+  });
   const applier = new OutcomeApplier({
     policies,
     store: joins.store,
@@ -168,6 +174,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     retryRewardOf: options.retryRewardOf ?? rewardOfConfig(config.retryReward),
     ttlMs: config.decisionTtlMs,
     adminSubject: names.adminSubject,
+    replicaId: config.replicaId,
     deadLetter: (d) => {
       logger.warn({ seq: d.seq, reason: d.reason, detail: d.detail }, 'outcome dead-lettered');
       deadLetters.add(d);

@@ -1,19 +1,20 @@
 /**
  * The router's decision log (JSONL): one `decision` record per decision and one `outcome` record per
- * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set and
- * published on the bus (`<ns>.decisions`, `<ns>.outcomes.applied`, with msg ids so replicas applying
- * the same outcome publish it once), without ever blocking the caller.
+ * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set (every
+ * outcome this process applied) and published on the bus without ever blocking the caller: each decision
+ * by the replica that made it, each applied outcome by the replica that marked it as its decision's first
+ * (`Store.markOutcomes`), so the stream holds each once whatever the number of replicas.
  *
- * On NATS, decision records go out grouped: one message carries the records of up to GROUP_LINGER_MS (at
- * most GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), one per line, with the msg id
- * `<first decisionId>+<n>`.
- * A JetStream message costs the server and the client far more than its bytes (per decision, one message
- * each cost 25 to 50 us of the router's CPU and about 30 us of nats-server's), and a decision is made by one
- * replica only, so grouping loses no deduplication: a group is formed once and a retried publish resends
- * it with the same id. Applied outcomes stay one per message, so that the replicas that each apply the same
- * outcome still store it once; an outcome closes the open group, so the stream keeps this router's order
- * (decisions and outcomes as it processed them, which a bit-exact replay needs).
+ * On NATS, records go out grouped: one message carries the records of up to GROUP_LINGER_MS (at most
+ * GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), decisions and outcomes as this router
+ * processed them (the order a bit-exact replay needs), one per line, on `<ns>.decisions`, with the msg id
+ * `<log id>-<group number>` (the log id random per process). A JetStream message costs the server and the
+ * client far more than its bytes (one message per decision cost 25 to 50 us of the router's CPU and about
+ * 30 us of nats-server's; one per applied outcome about 20 us of the router's), and a group is formed once,
+ * so a retried publish resends it with the same id and the stream keeps it once. The embedded bus keeps
+ * one message per record (`<ns>.decisions`, and `<ns>.outcomes.applied` with msg id `applied-<decisionId>`).
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Bus } from '../bus/bus.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -69,11 +70,13 @@ export class DecisionLog {
   /** NATS: decision records are grouped (the embedded bus keeps one message per record). */
   private readonly grouped: boolean;
   private slab: Buffer = Buffer.alloc(0);
-  /** Where the open group starts in `slab`, where its bytes end, its record count and first decisionId. */
+  /** Where the open group starts in `slab`, where its bytes end, and its record count. */
   private groupStart = 0;
   private offset = 0;
   private groupRecords = 0;
-  private groupFirst = '';
+  /** Groups' msg ids: this log's id (random per process) and the number of groups closed. */
+  private readonly logId = randomBytes(5).toString('hex');
+  private groups = 0;
   private groupTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DecisionLogOptions) {
@@ -121,21 +124,24 @@ export class DecisionLog {
   decision(record: DecisionRecord, json?: string, bytes?: Uint8Array): void {
     const line = json ?? JSON.stringify(record);
     this.file?.write(line + '\n');
-    if (this.grouped) this.addToGroup(record.decisionId, line, bytes);
+    if (this.grouped) this.addToGroup(line, bytes);
     else this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: bytes ?? line, records: 1 });
   }
 
-  outcome(record: OutcomeRecord): void {
+  /**
+   * `toStream`: this replica marked the outcome as its decision's first (another replica that applies it
+   * too logs it only in its file).
+   */
+  outcome(record: OutcomeRecord, toStream = true): void {
     const line = JSON.stringify(record);
     this.file?.write(line + '\n');
-    // the stream keeps the order this router processed them in (a replay needs it): the decisions
-    // before this outcome go first
-    this.closeGroup();
-    this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: line, records: 1 });
+    if (!toStream) return;
+    if (this.grouped) this.addToGroup(line, undefined);
+    else this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: line, records: 1 });
   }
 
   /** Append a record to the open group (a line of its own), closing the group when it is full. */
-  private addToGroup(decisionId: string, line: string, bytes: Uint8Array | undefined): void {
+  private addToGroup(line: string, bytes: Uint8Array | undefined): void {
     const most = bytes ? bytes.length : utf8Room(line);
     // a record that does not fit the open group starts a new one (in a new slab if this one is full); so
     // does one the buffer would have no room for with the group (the group goes while it still fits)
@@ -148,7 +154,6 @@ export class DecisionLog {
     }
     if (this.groupRecords > 0) this.slab[this.offset++] = NEWLINE;
     else {
-      this.groupFirst = decisionId;
       this.groupTimer = setTimeout(() => this.closeGroup(), GROUP_LINGER_MS);
       this.groupTimer.unref();
     }
@@ -170,7 +175,7 @@ export class DecisionLog {
     const data = this.slab.subarray(this.groupStart, this.offset);
     this.groupStart = this.offset;
     this.groupRecords = 0;
-    this.outbox.push({ subject: this.options.decisionSubject, msgId: `${this.groupFirst}+${n}`, data, records: n });
+    this.outbox.push({ subject: this.options.decisionSubject, msgId: `${this.logId}-${(++this.groups).toString(36)}`, data, records: n });
   }
 
   /** Records not yet published (buffered, or in the open group). */

@@ -23,6 +23,7 @@ const decoder = new TextDecoder();
 /** A join sent ahead: answer `index` of one call for several outcomes. */
 interface Ahead {
   readonly decisionId: string;
+  readonly owner: string;
   readonly answers: Promise<readonly MarkedOutcome[]>;
   readonly index: number;
 }
@@ -41,7 +42,7 @@ class PrefetchedStore implements Store {
   markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
     const m = marks.length === 1 ? marks[0]! : undefined;
     const a = m === undefined ? undefined : this.ahead.get(m.seq);
-    if (m === undefined || a === undefined || a.decisionId !== m.decisionId) return this.inner.markOutcomes(marks);
+    if (m === undefined || a === undefined || a.decisionId !== m.decisionId || a.owner !== m.owner) return this.inner.markOutcomes(marks);
     this.ahead.delete(m.seq);
     // marked ahead: that is the mark (set once) and the record (written once); no record then, or not the
     // record asked for now: ask again, it may be there now
@@ -90,39 +91,51 @@ class PrefetchedStore implements Store {
   }
 }
 
+export interface JoinPrefetchOptions {
+  /** The applier's store, as it would be without the read-ahead. */
+  readonly store: Store;
+  readonly recent: RecentDecisions;
+  /** Messages of this subject are not outcomes (admin changes). */
+  readonly skipSubject: string;
+  /** Whether the state that learns from `decisionId`'s outcomes already includes `seq` (the applier skips it). */
+  readonly included: (decisionId: string, seq: number) => boolean;
+  /** This replica (ROUTER_REPLICA_ID), the owner of the marks it sets. */
+  readonly owner: string;
+  /** Most answers waiting (default 4096). */
+  readonly capacity?: number;
+}
+
 export class JoinPrefetch {
   private readonly ahead = new Map<number, Ahead>();
+  private readonly inner: Store;
+  private readonly capacity: number;
   /** The applier's store: `markOutcomes` answers from the read-ahead first. */
   readonly store: Store;
 
-  constructor(
-    private readonly inner: Store,
-    private readonly recent: RecentDecisions,
-    private readonly skipSubject: string,
-    /** Whether the state that learns from `decisionId`'s outcomes already includes `seq` (the applier skips it). */
-    private readonly included: (decisionId: string, seq: number) => boolean,
-    private readonly capacity = 4096,
-  ) {
-    this.store = new PrefetchedStore(inner, this.ahead);
+  constructor(private readonly options: JoinPrefetchOptions) {
+    this.inner = options.store;
+    this.capacity = options.capacity ?? 4096;
+    this.store = new PrefetchedStore(this.inner, this.ahead);
   }
 
   /** The consumer's next messages: send the store the joins the applier will need. */
   readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data' | 'seq'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
+    const { skipSubject, included, recent, owner } = this.options;
     const marks: OutcomeMark[] = [];
     for (const m of messages) {
-      if (m.subject === this.skipSubject || this.ahead.has(m.seq)) continue;
+      if (m.subject === skipSubject || this.ahead.has(m.seq)) continue;
       // only what the applier would accept: a malformed message must not take its decision's mark
       const parsed = parseOutcomeMessage(decoder.decode(m.data));
       if (!parsed.ok) continue;
       const id = parsed.outcome.decisionId;
-      if (this.included(id, m.seq)) continue;
+      if (included(id, m.seq)) continue;
       if (this.ahead.size + marks.length >= this.capacity) break;
-      marks.push({ decisionId: id, seq: m.seq, withRecord: !this.recent.isPersisted(id) });
+      marks.push({ decisionId: id, seq: m.seq, withRecord: !recent.isPersisted(id), owner });
     }
     if (marks.length === 0) return;
     const answers = this.inner.markOutcomes(marks);
-    marks.forEach((m, index) => this.ahead.set(m.seq, { decisionId: m.decisionId, answers, index }));
+    marks.forEach((m, index) => this.ahead.set(m.seq, { decisionId: m.decisionId, owner, answers, index }));
     // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
     answers.catch(() => {
       for (const m of marks) if (this.ahead.get(m.seq)?.answers === answers) this.ahead.delete(m.seq);

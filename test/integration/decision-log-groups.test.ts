@@ -1,7 +1,8 @@
 /**
- * The decision log on NATS groups decision records: one message per group of up to GROUP_RECORDS records
- * (one per line, msg id `<first decisionId>+<n>`), every record exactly once and in order, also when the
- * groups waited (streams not ready) and were retried; applied outcomes stay one message each. Real NATS.
+ * The decision log on NATS groups its records, decisions and applied outcomes as logged: one message per
+ * group of up to GROUP_RECORDS records (one per line, msg id `<log id>-<group number>`), every record
+ * exactly once and in order, also when the groups waited (streams not ready) and were retried; an outcome
+ * another replica marked is left out of the stream. Real NATS.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type JsMsg } from 'nats';
@@ -71,30 +72,30 @@ async function setup() {
 }
 
 describe('DecisionLog on NATS', () => {
-  it('groups decision records: each once, in order, at most GROUP_RECORDS a message, ids first+n', async () => {
-    const { log, ensure, messages, decisionSubject, appliedSubject } = await setup();
+  it('groups decision records: each once, in order, at most GROUP_RECORDS a message, ids unique per group', async () => {
+    const { log, ensure, messages, decisionSubject } = await setup();
     await ensure();
     log.enable();
     const n = 3 * GROUP_RECORDS + 5;
     for (let i = 0; i < n; i++) log.decision(record(i));
-    log.outcome({ type: 'outcome', decisionId: record(0).decisionId, approved: true, reward: 1, weight: 1 });
+    const outcome = { type: 'outcome' as const, decisionId: record(0).decisionId, approved: true, reward: 1, weight: 1 };
+    log.outcome(outcome);
     await until('all published', () => (log.pending === 0 ? true : undefined));
-    const all = await messages();
-    const groups = all.filter((m) => m.subject === decisionSubject);
+    const groups = await messages();
+    expect(groups.every((m) => m.subject === decisionSubject)).toBe(true);
     const lines = groups.flatMap((m) => m.string().split('\n'));
-    expect(lines.map((l) => (JSON.parse(l) as { decisionId: string }).decisionId)).toEqual(Array.from({ length: n }, (_, i) => record(i).decisionId));
+    expect(lines.map((l) => (JSON.parse(l) as { decisionId: string }).decisionId)).toEqual([...Array.from({ length: n }, (_, i) => record(i).decisionId), outcome.decisionId]);
     expect(lines[0]).toBe(JSON.stringify(record(0)));
-    expect(groups.length).toBeGreaterThanOrEqual(Math.ceil(n / GROUP_RECORDS));
-    for (const g of groups) {
-      const ids = g.string().split('\n').map((l) => (JSON.parse(l) as { decisionId: string }).decisionId);
-      expect(ids.length).toBeLessThanOrEqual(GROUP_RECORDS);
-      expect(g.headers?.get('Nats-Msg-Id')).toBe(`${ids[0]}+${ids.length}`);
-    }
-    const applied = all.filter((m) => m.subject === appliedSubject);
-    expect(applied.map((m) => [m.string(), m.headers?.get('Nats-Msg-Id')])).toEqual([[JSON.stringify({ type: 'outcome', decisionId: record(0).decisionId, approved: true, reward: 1, weight: 1 }), `applied-${record(0).decisionId}`]]);
+    expect(lines.at(-1)).toBe(JSON.stringify(outcome));
+    expect(groups.length).toBeGreaterThanOrEqual(Math.ceil((n + 1) / GROUP_RECORDS));
+    const ids = groups.map((g) => g.headers?.get('Nats-Msg-Id') ?? '');
+    const logId = ids[0]!.split('-')[0];
+    expect(logId).toMatch(/^[0-9a-f]{10}$/);
+    expect(ids).toEqual(groups.map((_, i) => `${logId}-${(i + 1).toString(36)}`));
+    for (const g of groups) expect(g.string().split('\n').length).toBeLessThanOrEqual(GROUP_RECORDS);
   });
 
-  it('keeps the order decisions and outcomes were logged in: an outcome closes the open group', async () => {
+  it('keeps the order decisions and outcomes were logged in, in the same groups; an outcome not its own stays off the stream', async () => {
     const { log, ensure, messages } = await setup();
     await ensure();
     log.enable();
@@ -104,13 +105,34 @@ describe('DecisionLog on NATS', () => {
       expected.push(`decision ${record(i).decisionId}`);
       if (i % 7 === 3) {
         const j = i - 2;
-        log.outcome({ type: 'outcome', decisionId: record(j).decisionId, approved: j % 2 === 0, reward: j % 2 === 0 ? 1 : 0, weight: 1 });
-        expected.push(`outcome ${record(j).decisionId}`);
+        const own = j % 3 !== 0; // the others were marked by another replica, which logs them
+        log.outcome({ type: 'outcome', decisionId: record(j).decisionId, approved: j % 2 === 0, reward: j % 2 === 0 ? 1 : 0, weight: 1 }, own);
+        if (own) expected.push(`outcome ${record(j).decisionId}`);
       }
     }
     await until('all published', () => (log.pending === 0 ? true : undefined));
-    const lines = (await messages()).flatMap((m) => m.string().split('\n'));
+    const all = await messages();
+    const lines = all.flatMap((m) => m.string().split('\n'));
     expect(lines.map((l) => { const r = JSON.parse(l) as { type: string; decisionId: string }; return `${r.type} ${r.decisionId}`; })).toEqual(expected);
+    expect(all.length).toBeLessThan(expected.length / 4); // grouped across the outcomes, not split at each
+  });
+
+  it('two logs (two replicas, or one process and its restart) never share a group id', async () => {
+    const { bus, log, ensure, messages, decisionSubject, appliedSubject } = await setup();
+    await ensure();
+    log.enable();
+    const metrics = createMetrics(new ApprovalWindow());
+    const other = new DecisionLog({ bus, metrics, decisionSubject, appliedSubject, file: undefined });
+    other.enable();
+    // the same records in the same sizes of group: distinct ids, so the stream deduplicates neither
+    for (const l of [log, other]) {
+      for (let i = 0; i < 3; i++) l.decision(record(i));
+      await until('published', () => (l.pending === 0 ? true : undefined));
+    }
+    await other.close(1000);
+    const all = await messages();
+    expect(all.flatMap((m) => m.string().split('\n'))).toHaveLength(6);
+    expect(new Set(all.map((m) => m.headers?.get('Nats-Msg-Id'))).size).toBe(all.length);
   });
 
   it('keeps a group under GROUP_BYTES: large records close it early', async () => {

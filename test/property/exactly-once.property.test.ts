@@ -4,7 +4,9 @@
  * and restarts from any earlier snapshot, all reach the state of applying, once each and in stream order,
  * the first valid outcome of every decision that has a record. Duplicates, malformed messages that name a
  * decision (they must not take its mark), and outcomes for decisions never made are in the stream. Nothing
- * per decision is kept in a replica or a snapshot: the store's first-outcome mark is all there is.
+ * per decision is kept in a replica or a snapshot: the store's first-outcome mark is all there is. Each
+ * applied outcome is logged on the decision stream by the replica that marked it only (again by it after a
+ * restart that replays it), never by another.
  *
  * The store is the in-memory one (many cases) and real Redis (fewer: one script call per batch).
  */
@@ -128,7 +130,10 @@ function expectedState(events: readonly Event[], w: World): string {
 }
 
 /** One replica: its policies, its cache of recent decisions (some held locally), its read-ahead and applier. */
-function replica(store: Store, w: World, local: readonly number[]) {
+/** Outcomes logged on the decision stream: [replica, decisionId]. */
+type StreamLog = [string, string][];
+
+function replica(owner: string, store: Store, w: World, local: readonly number[], streamed: StreamLog = []) {
   const route = new PolicyState(createLinUcbPolicy(), 'route');
   const retry = new PolicyState(createLinUcbPolicy(), 'retry');
   const policies = new ServedPolicies(route, retry);
@@ -139,17 +144,22 @@ function replica(store: Store, w: World, local: readonly number[]) {
     recent.markPersisted(r.decisionId);
   }
   const approval = new ApprovalWindow();
-  const joins = new JoinPrefetch(store, recent, 'admin', (id, seq) => policies.includesOutcome(id, seq));
+  const joins = new JoinPrefetch({ store, recent, skipSubject: 'admin', included: (id, seq) => policies.includesOutcome(id, seq), owner });
   const applier = new OutcomeApplier({
     policies,
     store: joins.store,
     recent,
     metrics: createMetrics(approval),
     approval,
-    log: { outcome: () => {} } as unknown as DecisionLog,
+    log: {
+      outcome: (r: { decisionId: string }, toStream: boolean) => {
+        if (toStream) streamed.push([owner, r.decisionId]);
+      },
+    } as unknown as DecisionLog,
     rewardOf,
     ttlMs: TTL_MS,
     adminSubject: 'admin',
+    replicaId: owner,
     deadLetter: () => {},
     joinGraceMs: 0,
   });
@@ -208,8 +218,9 @@ async function check(store: Store, c: Case): Promise<void> {
 
   // replicas a and b read the stream interleaved, batch by batch, in the order drawn; b crashes after
   // `crashAfter` messages, and its last snapshot was taken after `snapshotAt` of them (a timer: mid-batch)
-  const a = replica(store, w, c.local);
-  const b = replica(store, w, []);
+  const streamed: StreamLog = [];
+  const a = replica('a', store, w, c.local, streamed);
+  const b = replica('b', store, w, [], streamed);
   const crashAt = c.crashAfter;
   const snapAt = Math.min(c.snapshotAt, crashAt);
   let snapshot: unknown = snapAt === 0 ? JSON.parse(JSON.stringify(b.route.snapshot())) : undefined;
@@ -226,7 +237,7 @@ async function check(store: Store, c: Case): Promise<void> {
   await deliver(b, messages, ib, crashAt, c.batches[1], takeSnapshot);
 
   // b restarts from its snapshot (a fresh process: nothing but the snapshot and the store) and replays the rest
-  const b2 = replica(store, w, []);
+  const b2 = replica('b', store, w, [], streamed);
   b2.route.restore(snapshot);
   b2.policies.advance(b2.route.seq);
   await deliver(b2, messages, b2.route.seq, n, c.batches[1]);
@@ -237,6 +248,16 @@ async function check(store: Store, c: Case): Promise<void> {
   expect(a.route.seq).toBe(n);
   expect(b2.route.seq).toBe(n);
   expect(JSON.stringify(b2.route.snapshot())).not.toContain('applied');
+  // each applied outcome is on the decision stream, logged by the replica that marked it: once by a, and
+  // by b once, or twice when b crashed after logging it and replayed it from an older snapshot
+  const applied = new Set(c.events.flatMap((e) => (e.type === 'valid' ? [w.records[e.decision]!.decisionId] : [])));
+  const byDecision = new Map<string, string[]>();
+  for (const [who, id] of streamed) byDecision.set(id, [...(byDecision.get(id) ?? []), who]);
+  expect([...byDecision.keys()].sort()).toEqual([...applied].sort());
+  for (const who of byDecision.values()) {
+    expect(new Set(who).size).toBe(1);
+    expect(who.length).toBeLessThanOrEqual(who[0] === 'a' ? 1 : 2);
+  }
 }
 
 describe('exactly-once learning through the store\'s first-outcome mark', () => {
