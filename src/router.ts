@@ -162,6 +162,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     skipSubject: names.adminSubject,
     included: (id, seq) => policies.includesOutcome(id, seq),
     owner: config.replicaId,
+    ttlMs: config.decisionTtlMs,
   });
   const applier = new OutcomeApplier({
     policies,

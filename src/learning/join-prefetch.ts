@@ -16,7 +16,7 @@
 import type { BusMessage } from '../bus/bus.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import type { DecisionWrite, MarkedOutcome, OutcomeMark, SnapshotEntry, Store, StoreState } from '../store/store.ts';
-import { parseOutcomeMessage } from './outcome-message.ts';
+import { expiredById, parseOutcomeMessage } from './outcome-message.ts';
 
 const decoder = new TextDecoder();
 
@@ -48,7 +48,7 @@ class PrefetchedStore implements Store {
     // record asked for now: ask again, it may be there now
     return a.answers.then((answers) => {
       const x = answers[a.index];
-      return x !== undefined && x.firstSeq > 0 && (x.record !== null || !m.withRecord) ? [x] : this.inner.markOutcomes(marks);
+      return x !== undefined && x.firstSeq !== 0 && (x.record !== null || !m.withRecord) ? [x] : this.inner.markOutcomes(marks);
     });
   }
 
@@ -101,6 +101,8 @@ export interface JoinPrefetchOptions {
   readonly included: (decisionId: string, seq: number) => boolean;
   /** This replica (ROUTER_REPLICA_ID), the owner of the marks it sets. */
   readonly owner: string;
+  /** The decision TTL (an outcome past it by its decision's id is rejected before the join: not sent). */
+  readonly ttlMs: number;
   /** Most answers waiting (default 4096). */
   readonly capacity?: number;
 }
@@ -119,18 +121,18 @@ export class JoinPrefetch {
   }
 
   /** The consumer's next messages: send the store the joins the applier will need. */
-  readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data' | 'seq'>[]): void => {
+  readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data' | 'seq' | 'timestampMs'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
-    const { skipSubject, included, recent, owner } = this.options;
+    const { skipSubject, included, recent, owner, ttlMs } = this.options;
     const marks: OutcomeMark[] = [];
     for (const m of messages) {
       if (m.subject === skipSubject || this.ahead.has(m.seq)) continue;
-      // only what the applier would accept: a malformed message must not take its decision's mark
+      // only what the applier would join: a malformed message must not take its decision's mark
       const parsed = parseOutcomeMessage(decoder.decode(m.data));
       if (!parsed.ok) continue;
       const id = parsed.outcome.decisionId;
-      if (included(id, m.seq)) continue;
-      if (this.ahead.size + marks.length >= this.capacity) break;
+      if (included(id, m.seq) || expiredById(id, m.timestampMs, ttlMs)) continue;
+      if (this.ahead.size + marks.length >= this.capacity && !this.sweep()) break;
       marks.push({ decisionId: id, seq: m.seq, withRecord: !recent.isPersisted(id), owner });
     }
     if (marks.length === 0) return;
@@ -141,6 +143,16 @@ export class JoinPrefetch {
       for (const m of marks) if (this.ahead.get(m.seq)?.answers === answers) this.ahead.delete(m.seq);
     });
   };
+
+  /**
+   * Forget the answers of messages already handled (their state includes them) that the applier did not
+   * ask for (it handled them from memory, or an earlier copy): true when that made room.
+   */
+  private sweep(): boolean {
+    const before = this.ahead.size;
+    for (const [seq, a] of this.ahead) if (this.options.included(a.decisionId, seq)) this.ahead.delete(seq);
+    return this.ahead.size < before;
+  }
 
   /** Forget everything read ahead (the consumer stopped or restarts elsewhere). */
   clear(): void {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Bus, BusMessage, ConsumerHandle } from '../bus/bus.ts';
 import type { Names } from '../config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { Store } from '../store/store.ts';
+import { APPLIED_BEFORE_MARKS, type Store } from '../store/store.ts';
 import type { OutcomeApplier } from './outcome-applier.ts';
 import type { PolicyState } from './policy-state.ts';
 import type { ServedPolicies } from './served-policies.ts';
@@ -91,7 +91,13 @@ export class Learner {
       if (this.stopping) return;
       if (!snapshot) continue;
       try {
-        state.restore(JSON.parse(snapshot.json));
+        const appliedBefore = state.restore(JSON.parse(snapshot.json));
+        if (appliedBefore.length > 0) {
+          // a router-state/1 snapshot: its applied decisions become marks, so their duplicates stay duplicates
+          const marked = await this.retry('mark the applied decisions of a router-state/1 snapshot', () => this.markAppliedBefore(appliedBefore));
+          if (marked === undefined) return;
+          logger.info({ snapshot: state.snapshotName, decisions: appliedBefore.length }, 'applied decisions of a router-state/1 snapshot marked in the store');
+        }
         this.savedSeq.set(state, state.seq);
         logger.info({ snapshot: state.snapshotName, seq: state.seq, observations: state.policy.observations }, 'policy state restored from snapshot');
         const overridden = state.overriddenParams();
@@ -144,6 +150,14 @@ export class Learner {
     logger.info({ stream: this.outcomeStream, from: policies.seq + 1, head }, 'consuming outcomes');
     this.timer = setInterval(() => void this.snapshot(), this.deps.snapshotIntervalMs);
     this.timer.unref();
+  }
+
+  /** Mark each decision as applied before marks were kept (a mark already there stays), 1,000 per call. */
+  private async markAppliedBefore(decisionIds: readonly string[]): Promise<true> {
+    for (let i = 0; i < decisionIds.length; i += 1000) {
+      await this.deps.store.markOutcomes(decisionIds.slice(i, i + 1000).map((decisionId) => ({ decisionId, seq: APPLIED_BEFORE_MARKS, withRecord: false, owner: '' })));
+    }
+    return true;
   }
 
   /** Called by the applier after each message. */

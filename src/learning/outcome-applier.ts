@@ -10,9 +10,9 @@
  */
 import { RouterError } from '../../policies/errors.ts';
 import type { BusMessage } from '../bus/bus.ts';
-import { decidedAtOf, decisionKindOf } from '../decisions/decision-id.ts';
+import { decidedAtOf } from '../decisions/decision-id.ts';
 import type { DecisionLog, OutcomeRecord } from '../decisions/decision-log.ts';
-import { MAX_RETRY_DELAY_MS, ttlStartOf } from '../decisions/decision-record.ts';
+import { ttlStartOf } from '../decisions/decision-record.ts';
 import { parseJoinedDecision, type JoinedDecision } from '../decisions/join-record.ts';
 import type { RecentDecisions } from '../decisions/recent-decisions.ts';
 import type { ApprovalWindow } from '../metrics/approval-window.ts';
@@ -20,7 +20,7 @@ import type { Metrics, RejectReason } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { AdminChange } from './admin-change.ts';
 import { parseAdminChange } from './admin-change.ts';
-import { parseOutcomeMessage } from './outcome-message.ts';
+import { expiredById, parseOutcomeMessage } from './outcome-message.ts';
 import type { RewardOf } from './reward.ts';
 import type { ServedPolicies } from './served-policies.ts';
 
@@ -116,9 +116,7 @@ export class OutcomeApplier {
       this.advance(msg);
       return;
     }
-    const decidedAt = decidedAtOf(outcome.decisionId);
-    const longest = this.deps.ttlMs + (decisionKindOf(outcome.decisionId) === 'retry' ? MAX_RETRY_DELAY_MS : 0);
-    if (decidedAt !== undefined && msg.timestampMs - decidedAt > longest) {
+    if (expiredById(outcome.decisionId, msg.timestampMs, this.deps.ttlMs)) {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
       return;
     }
@@ -235,7 +233,7 @@ export class OutcomeApplier {
       try {
         const [marked] = await store.markOutcomes([mark]);
         // no record in the store is no decision, whatever this replica remembers: the mark lives with it
-        if (marked !== undefined && marked.firstSeq > 0) {
+        if (marked !== undefined && marked.firstSeq !== 0) {
           const record = local ?? (marked.record === null ? null : parseJoinedDecision(marked.record));
           if (record !== null) return { record, firstSeq: marked.firstSeq, owner: marked.owner };
         }

@@ -12,8 +12,8 @@ import type { DecisionKind } from '../decisions/decision-record.ts';
 export const SNAPSHOT_FORMAT = 'router-state/2';
 /**
  * The earlier format, still restored: it also listed the decisions applied within the TTL, which the
- * store's marks replace (an outcome for one of them that comes after the upgrade is told a duplicate only
- * if its decision was marked).
+ * store's marks replace; `restore` answers them, for the learner to mark (APPLIED_BEFORE_MARKS) before
+ * it consumes, so that an outcome for one of them after the upgrade is still a duplicate.
  */
 const SNAPSHOT_FORMAT_1 = 'router-state/1';
 
@@ -59,12 +59,19 @@ export class PolicyState {
     return { format: SNAPSHOT_FORMAT, seq: this.seq, policy: this.policy.snapshot() };
   }
 
-  restore(s: unknown): void {
-    const snap = s as { format?: unknown; seq?: unknown; policy?: PolicySnapshot } | null;
-    if (!snap || (snap.format !== SNAPSHOT_FORMAT && snap.format !== SNAPSHOT_FORMAT_1) || typeof snap.seq !== 'number' || !snap.policy) {
+  /**
+   * Restore a snapshot; answers the decisions an earlier-format snapshot lists as applied (none for the
+   * current format).
+   */
+  restore(s: unknown): string[] {
+    const snap = s as { format?: unknown; seq?: unknown; policy?: PolicySnapshot; applied?: unknown } | null;
+    const earlier = snap?.format === SNAPSHOT_FORMAT_1;
+    if (!snap || (snap.format !== SNAPSHOT_FORMAT && !earlier) || typeof snap.seq !== 'number' || !snap.policy || (earlier && !Array.isArray(snap.applied))) {
       throw new InvalidStateError(this.policy.name, `not a ${SNAPSHOT_FORMAT} snapshot`);
     }
+    const applied = earlier ? (snap.applied as unknown[]).flatMap((e) => (Array.isArray(e) && typeof e[0] === 'string' ? [e[0]] : [])) : [];
     this.policy.restore(snap.policy);
     this.seq = snap.seq;
+    return applied;
   }
 }

@@ -156,7 +156,8 @@ export class MemoryStore implements Store {
       mark = m.seq * OWNERS + owner;
       decisions.setNumber(e, mark);
     }
-    return { firstSeq: Math.floor(mark / OWNERS), record: m.withRecord ? decisions.text(e)! : null, owner: this.owners[mark % OWNERS]! };
+    const first = Math.floor(mark / OWNERS); // APPLIED_BEFORE_MARKS too: -1 x OWNERS + owner is negative, never 0
+    return { firstSeq: first, record: m.withRecord ? decisions.text(e)! : null, owner: this.owners[mark - first * OWNERS]! };
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {

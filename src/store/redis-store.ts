@@ -52,7 +52,8 @@ return #KEYS / 2
 /**
  * The first accepted outcome of decisions, a batch in one call: KEYS are (decision, mark) pairs, ARGV
  * (seq, withRecord '1'|'0', owner) per outcome. For each in order: when the decision's record is held, its
- * mark is set to `<seq>:<owner>` unless set already, expiring when the record does (PTTL); answers (mark,
+ * mark is set to `<seq>:<owner>` unless set already, expiring when the record does (PTTL; a record with no
+ * TTL, which the router never writes, gives a mark with none); answers (mark,
  * record) per outcome as strings, '' for none (a nil would end the reply's array).
  */
 const MARK_OUTCOMES = `
@@ -61,7 +62,8 @@ for i = 1, #KEYS / 2 do
   local dk, mk = KEYS[2 * i - 1], KEYS[2 * i]
   local first, rec = '', ''
   local ttl = redis.call('PTTL', dk)
-  if ttl ~= -2 then
+  -- -2: no record; 0: it expires within the millisecond (a mark without a TTL would outlive it)
+  if ttl > 0 or ttl == -1 then
     first = redis.call('GET', mk)
     if not first then
       first = ARGV[3 * i - 2] .. ':' .. ARGV[3 * i]

@@ -16,10 +16,16 @@ export interface DecisionWrite {
   readonly ttlMs: number;
 }
 
+/**
+ * The mark of a decision whose outcome was applied by a router that kept no marks (its `router-state/1`
+ * snapshot listed the decisions instead): never a stream sequence, so every outcome for it is a duplicate.
+ */
+export const APPLIED_BEFORE_MARKS = -1;
+
 /** An outcome to join to its decision's record, marked as the first one accepted for it unless one is. */
 export interface OutcomeMark {
   readonly decisionId: string;
-  /** The outcome's stream sequence. */
+  /** The outcome's stream sequence (APPLIED_BEFORE_MARKS: an outcome applied before marks were kept). */
   readonly seq: number;
   /** Answer the record too (false when the caller holds it already). */
   readonly withRecord: boolean;
@@ -31,7 +37,8 @@ export interface OutcomeMark {
 export interface MarkedOutcome {
   /**
    * The stream sequence of the first outcome accepted for the decision: the outcome's own when it is the
-   * first. 0 when the decision has no record (never made, expired, or not written yet): nothing was marked.
+   * first (or APPLIED_BEFORE_MARKS). 0 when the decision has no record (never made, expired, or not written
+   * yet): nothing was marked.
    */
   readonly firstSeq: number;
   /** The decision's record, JSON, when asked for and held; else null. */

@@ -40,8 +40,8 @@ function write(decisionId: string, recordJson: string): DecisionWrite {
   return { transactionKey: `route:${decisionId}`, decisionId, recordJson, ttlMs: 60_000 };
 }
 
-function message(seq: number, decisionId: string): Pick<BusMessage, 'subject' | 'data' | 'seq'> {
-  return { seq, subject: 'outcomes', data: enc.encode(JSON.stringify({ decisionId, approved: true })) };
+function message(seq: number, decisionId: string): Pick<BusMessage, 'subject' | 'data' | 'seq' | 'timestampMs'> {
+  return { seq, subject: 'outcomes', data: enc.encode(JSON.stringify({ decisionId, approved: true })), timestampMs: Date.now() };
 }
 
 const mark = (decisionId: string, seq: number, withRecord = true, owner = 'me'): OutcomeMark => ({ decisionId, seq, withRecord, owner });
@@ -98,7 +98,7 @@ describe('read-ahead with one script call per batch (Redis)', () => {
   it('the applier gets each join read ahead once; a decision with no record at read-ahead is asked again', async () => {
     const store = await redisStore();
     await store.putDecisions([write('a', '{"id":"a"}'), write('b', '{"id":"b"}')]);
-    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me' });
+    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
     // 'a' twice in one batch: the second is told the first came first
     joins.prefetch([message(1, 'a'), message(2, 'b'), message(3, 'a'), message(4, 'late')]);
     expect(joins.size).toBe(4);
@@ -118,10 +118,10 @@ describe('read-ahead with one script call per batch (Redis)', () => {
       state: () => store.state(),
       kind: store.kind,
     });
-    const joinsFailing = new JoinPrefetch({ store: failing, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me' });
+    const joinsFailing = new JoinPrefetch({ store: failing, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
     joinsFailing.prefetch([message(1, 'x')]);
     await until('forgotten', () => (joinsFailing.size === 0 ? true : undefined));
-    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me' });
+    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
     expect(await joins.store.markOutcomes([mark('x', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"x"}', owner: 'me' }]);
   });
 });

@@ -140,6 +140,42 @@ describe('with NATS and Redis', () => {
     expect(r2.state.policy.observations).toBe(40);
   });
 
+  it('upgrading from a router-state/1 snapshot: its applied decisions are marked in the store, so their duplicates stay duplicates', async () => {
+    const ns = uniqueNamespace();
+    namespaces.push({ ns });
+    const e = env(ns, { SNAPSHOT_INTERVAL_MS: '3600000' });
+    const r1 = await start(e);
+    const made = [];
+    for (let i = 0; i < 20; i++) made.push(await decide(r1, `tx-${i}`));
+    await publishOutcomes(r1.config.outcomeSubject, made.map((d, i) => ({ decisionId: d.decisionId, approved: i % 3 !== 0 })));
+    await until('20 applied', () => (r1.state.policy.observations === 20 ? true : undefined));
+    await r1.close(); // final snapshot at 20
+    routers.splice(routers.indexOf(r1), 1);
+    // what a router before the marks left: the snapshot in the earlier format with its applied set, no marks
+    const redis = new Redis(REDIS_URL);
+    try {
+      const key = `${ns}:snapshot:route:linucb`;
+      const snap = JSON.parse((await redis.hget(key, 'json'))!) as Record<string, unknown>;
+      await redis.hset(key, 'json', JSON.stringify({ ...snap, format: 'router-state/1', applied: made.map((d) => [d.decisionId, Date.now()]) }));
+      expect(await redis.del(...made.map((d) => `${ns}:o:${d.decisionId}`))).toBe(20);
+      const r2 = await start(e);
+      expect(r2.state.policy.observations).toBe(20);
+      expect(await redis.mget(...made.map((d) => `${ns}:o:${d.decisionId}`))).toEqual(made.map(() => '-1:'));
+      await publishOutcomes(r2.config.outcomeSubject, made.slice(0, 5).map((d) => ({ decisionId: d.decisionId, approved: true })));
+      await until('duplicates seen', async () => ((await r2.metrics.outcomesDuplicate.get()).values[0]?.value === 5 ? true : undefined));
+      expect(r2.state.policy.observations).toBe(20);
+      // a decision after the upgrade learns as usual, and the next snapshot is in the current format
+      const next = await decide(r2, 'tx-after');
+      await publishOutcomes(r2.config.outcomeSubject, [{ decisionId: next.decisionId, approved: true }]);
+      await until('21 applied', () => (r2.state.policy.observations === 21 ? true : undefined));
+      await r2.learner.snapshot();
+      expect(JSON.parse((await redis.hget(key, 'json'))!)).toMatchObject({ format: 'router-state/2' });
+      expect(JSON.parse((await redis.hget(key, 'json'))!)).not.toHaveProperty('applied');
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('answers the same decision for the same transactionId on two replicas', async () => {
     const ns = uniqueNamespace();
     namespaces.push({ ns });

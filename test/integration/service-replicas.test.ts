@@ -56,6 +56,21 @@ async function streamHead(): Promise<number> {
   return info.state.last_seq;
 }
 
+/** Every record on the decision stream (messages split into their lines). */
+async function decisionStream(): Promise<{ type: string; decisionId: string }[]> {
+  const nc = await natsClient();
+  try {
+    const jsm = await nc.jetstreamManager();
+    const stream = `${ns.toUpperCase()}_DECISIONS`;
+    const { first_seq: first, last_seq: last } = (await jsm.streams.info(stream)).state;
+    const records: { type: string; decisionId: string }[] = [];
+    for (let seq = first; seq <= last && last > 0; seq++) for (const line of (await jsm.streams.getMessage(stream, { seq })).string().split('\n')) records.push(JSON.parse(line));
+    return records;
+  } finally {
+    await nc.close();
+  }
+}
+
 async function converged(a: RouterProcess, b: RouterProcess): Promise<string> {
   return until(
     'replicas converge',
@@ -96,6 +111,17 @@ it(`two replicas (${POLICY}) converge; a SIGKILLed one restarts to the exact sta
   for (let i = 0; i < 10; i++) await js.publish(`${ns}.auth.outcome`, jc.encode(outcome(made[i]!, i)));
   const first = JSON.parse(await converged(a, b));
   expect(first.snapshot.observations).toBe(120);
+  // the decision stream holds every decision and every applied outcome once: each outcome logged by the
+  // replica that marked it, though both applied it
+  const logged = await until('outcomes logged', async () => {
+    const records = await decisionStream();
+    return records.filter((r) => r.type === 'outcome').length >= 120 ? records : undefined;
+  });
+  for (const type of ['decision', 'outcome']) {
+    const ids = logged.filter((r) => r.type === type).map((r) => r.decisionId);
+    expect(ids.length, type).toBe(120);
+    expect(new Set(ids)).toEqual(new Set(made.map((d) => d.decisionId)));
+  }
 
   // an admin change made on one replica reaches the other (through the stream) and survives its restart
   const listed = (await (await fetch(`${a.url}/v1/policies`, { headers: auth })).json()) as { policies: { name: string; params: Record<string, unknown> }[] };

@@ -60,15 +60,17 @@ interface World {
 
 function world(decisions: number, now: number): World {
   const ids = new DecisionIds();
+  // every third a retry decision: learned by the other state
+  const kindOf = (i: number) => (i % 3 === 2 ? ('retry' as const) : ('route' as const));
   const records = Array.from({ length: decisions }, (_, i): DecisionRecord => ({
     type: 'decision',
-    decisionId: ids.next(now),
-    kind: 'route',
+    decisionId: ids.next(now, kindOf(i)),
+    kind: kindOf(i),
     at: new Date(now).toISOString(),
     policy: 'linucb',
     policyVersion: '1',
     seed: 1,
-    key: `route:tx-${i}`,
+    key: `${kindOf(i)}:tx-${i}`,
     observations: 0,
     context: contextOf(i, now),
     candidates: CANDIDATES,
@@ -115,19 +117,21 @@ function messagesOf(events: readonly Event[], w: World, now: number): BusMessage
   }));
 }
 
-/** The state of applying, in stream order, the first valid outcome of each decision. */
-function expectedState(events: readonly Event[], w: World): string {
-  const policy = createLinUcbPolicy();
+/** The states (route and retry) of applying, in stream order, the first valid outcome of each decision. */
+function expectedStates(events: readonly Event[], w: World): string[] {
+  const policies = { route: createLinUcbPolicy(), retry: createLinUcbPolicy() };
   const seen = new Set<number>();
   for (const e of events) {
     if (e.type !== 'valid' || seen.has(e.decision)) continue;
     seen.add(e.decision);
     const r = w.records[e.decision]!;
     const { reward, weight } = rewardOf({ decisionId: r.decisionId, approved: e.approved, responseCode: e.approved ? '00' : '05' }, r.context);
-    policy.update(r.context, r.chosen, reward, weight);
+    policies[r.kind].update(r.context, r.chosen, reward, weight);
   }
-  return JSON.stringify(policy.snapshot());
+  return [JSON.stringify(policies.route.snapshot()), JSON.stringify(policies.retry.snapshot())];
 }
+
+const statesOf = (r: { route: PolicyState; retry: PolicyState }) => [JSON.stringify(r.route.policy.snapshot()), JSON.stringify(r.retry.policy.snapshot())];
 
 /** One replica: its policies, its cache of recent decisions (some held locally), its read-ahead and applier. */
 /** Outcomes logged on the decision stream: [replica, decisionId]. */
@@ -144,7 +148,7 @@ function replica(owner: string, store: Store, w: World, local: readonly number[]
     recent.markPersisted(r.decisionId);
   }
   const approval = new ApprovalWindow();
-  const joins = new JoinPrefetch({ store, recent, skipSubject: 'admin', included: (id, seq) => policies.includesOutcome(id, seq), owner });
+  const joins = new JoinPrefetch({ store, recent, skipSubject: 'admin', included: (id, seq) => policies.includesOutcome(id, seq), owner, ttlMs: TTL_MS });
   const applier = new OutcomeApplier({
     policies,
     store: joins.store,
@@ -163,7 +167,7 @@ function replica(owner: string, store: Store, w: World, local: readonly number[]
     deadLetter: () => {},
     joinGraceMs: 0,
   });
-  return { route, policies, joins, applier };
+  return { route, retry, policies, joins, applier };
 }
 
 type Replica = ReturnType<typeof replica>;
@@ -192,7 +196,8 @@ interface Case {
   readonly events: Event[];
   readonly batches: [number, number];
   readonly crashAfter: number;
-  readonly snapshotAt: number;
+  /** After how many messages b's route state and its retry state were last snapshotted (each on its own). */
+  readonly snapshotAt: [number, number];
   readonly local: number[];
   readonly order: boolean[];
 }
@@ -202,7 +207,7 @@ const scenario: fc.Arbitrary<Case> = fc.array(event, { minLength: 1, maxLength: 
     events: fc.constant(events),
     batches: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })),
     crashAfter: fc.integer({ min: 0, max: events.length }),
-    snapshotAt: fc.integer({ min: 0, max: events.length }),
+    snapshotAt: fc.tuple(fc.integer({ min: 0, max: events.length }), fc.integer({ min: 0, max: events.length })),
     local: fc.subarray([...Array(DECISIONS).keys()]),
     order: fc.array(fc.boolean(), { minLength: 2 * events.length, maxLength: 2 * events.length }),
   }),
@@ -214,7 +219,7 @@ async function check(store: Store, c: Case): Promise<void> {
   await store.putDecisions(w.records.map((r) => ({ transactionKey: r.key, decisionId: r.decisionId, recordJson: recordJsonOf(r, decisionTextOf(r)), ttlMs: TTL_MS })));
   const messages = messagesOf(c.events, w, now);
   const n = messages.length;
-  const expected = expectedState(c.events, w);
+  const expected = expectedStates(c.events, w);
 
   // replicas a and b read the stream interleaved, batch by batch, in the order drawn; b crashes after
   // `crashAfter` messages, and its last snapshot was taken after `snapshotAt` of them (a timer: mid-batch)
@@ -222,10 +227,13 @@ async function check(store: Store, c: Case): Promise<void> {
   const a = replica('a', store, w, c.local, streamed);
   const b = replica('b', store, w, [], streamed);
   const crashAt = c.crashAfter;
-  const snapAt = Math.min(c.snapshotAt, crashAt);
-  let snapshot: unknown = snapAt === 0 ? JSON.parse(JSON.stringify(b.route.snapshot())) : undefined;
+  const snapAt = c.snapshotAt.map((at) => Math.min(at, crashAt));
+  const states = [b.route, b.retry];
+  const snapshots: unknown[] = states.map((st, k) => (snapAt[k] === 0 ? JSON.parse(JSON.stringify(st.snapshot())) : undefined));
   const takeSnapshot = (seq: number) => {
-    if (seq === snapAt) snapshot = JSON.parse(JSON.stringify(b.route.snapshot()));
+    states.forEach((st, k) => {
+      if (seq === snapAt[k]) snapshots[k] = JSON.parse(JSON.stringify(st.snapshot()));
+    });
   };
   let ia = 0;
   let ib = 0;
@@ -238,13 +246,15 @@ async function check(store: Store, c: Case): Promise<void> {
 
   // b restarts from its snapshot (a fresh process: nothing but the snapshot and the store) and replays the rest
   const b2 = replica('b', store, w, [], streamed);
-  b2.route.restore(snapshot);
-  b2.policies.advance(b2.route.seq);
-  await deliver(b2, messages, b2.route.seq, n, c.batches[1]);
-  expect(b2.route.seq).toBe(n);
+  // each state from its own snapshot: the consumer resumes after the lower one, and a message the other
+  // state includes is applied only to the state that does not
+  b2.route.restore(snapshots[0]);
+  b2.retry.restore(snapshots[1]);
+  await deliver(b2, messages, b2.policies.seq, n, c.batches[1]);
+  expect(b2.policies.seq).toBe(n);
 
-  expect(JSON.stringify(a.route.policy.snapshot())).toBe(expected);
-  expect(JSON.stringify(b2.route.policy.snapshot())).toBe(expected);
+  expect(statesOf(a)).toEqual(expected);
+  expect(statesOf(b2)).toEqual(expected);
   expect(a.route.seq).toBe(n);
   expect(b2.route.seq).toBe(n);
   expect(JSON.stringify(b2.route.snapshot())).not.toContain('applied');
