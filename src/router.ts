@@ -161,7 +161,6 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     recent,
     skipSubject: names.adminSubject,
     included: (id, seq) => policies.includesOutcome(id, seq),
-    owner: config.replicaId,
     ttlMs: config.decisionTtlMs,
   });
   const applier = new OutcomeApplier({
@@ -175,7 +174,6 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
     retryRewardOf: options.retryRewardOf ?? rewardOfConfig(config.retryReward),
     ttlMs: config.decisionTtlMs,
     adminSubject: names.adminSubject,
-    replicaId: config.replicaId,
     deadLetter: (d) => {
       logger.warn({ seq: d.seq, reason: d.reason, detail: d.detail }, 'outcome dead-lettered');
       deadLetters.add(d);

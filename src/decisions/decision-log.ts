@@ -1,18 +1,19 @@
 /**
  * The router's decision log (JSONL): one `decision` record per decision and one `outcome` record per
- * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set (every
- * outcome this process applied) and published on the bus without ever blocking the caller: each decision
- * by the replica that made it, each applied outcome by the replica that marked it as its decision's first
- * (`Store.markOutcomes`), so the stream holds each once whatever the number of replicas.
+ * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set and
+ * published on the bus, without ever blocking the caller: each decision by the replica that made it, each
+ * applied outcome by every replica that applied it (each replica's records are its whole log, as its file
+ * is; readers keep an outcome's first copy, as the export script does).
  *
  * On NATS, records go out grouped: one message carries the records of up to GROUP_LINGER_MS (at most
  * GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), decisions and outcomes as this router
  * processed them (the order a bit-exact replay needs), one per line, on `<ns>.decisions`, with the msg id
  * `<log id>-<group number>` (the log id random per process). A JetStream message costs the server and the
  * client far more than its bytes (one message per decision cost 25 to 50 us of the router's CPU and about
- * 30 us of nats-server's; one per applied outcome about 20 us of the router's), and a group is formed once,
- * so a retried publish resends it with the same id and the stream keeps it once. The embedded bus keeps
- * one message per record (`<ns>.decisions`, and `<ns>.outcomes.applied` with msg id `applied-<decisionId>`).
+ * 30 us of nats-server's; one per applied outcome about 17 us of the router's), and a group is formed
+ * once, so a retried publish resends it with the same id and the stream keeps it once. The embedded bus
+ * keeps one message per record (`<ns>.decisions`, and `<ns>.outcomes.applied` with msg id
+ * `applied-<decisionId>`).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -128,14 +129,9 @@ export class DecisionLog {
     else this.outbox.push({ subject: this.options.decisionSubject, msgId: record.decisionId, data: bytes ?? line, records: 1 });
   }
 
-  /**
-   * `toStream`: this replica marked the outcome as its decision's first (another replica that applies it
-   * too logs it only in its file).
-   */
-  outcome(record: OutcomeRecord, toStream = true): void {
+  outcome(record: OutcomeRecord): void {
     const line = JSON.stringify(record);
     this.file?.write(line + '\n');
-    if (!toStream) return;
     if (this.grouped) this.addToGroup(line, undefined);
     else this.outbox.push({ subject: this.options.appliedSubject, msgId: `applied-${record.decisionId}`, data: line, records: 1 });
   }

@@ -23,7 +23,6 @@ const decoder = new TextDecoder();
 /** A join sent ahead: answer `index` of one call for several outcomes. */
 interface Ahead {
   readonly decisionId: string;
-  readonly owner: string;
   readonly answers: Promise<readonly MarkedOutcome[]>;
   readonly index: number;
 }
@@ -42,7 +41,7 @@ class PrefetchedStore implements Store {
   markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
     const m = marks.length === 1 ? marks[0]! : undefined;
     const a = m === undefined ? undefined : this.ahead.get(m.seq);
-    if (m === undefined || a === undefined || a.decisionId !== m.decisionId || a.owner !== m.owner) return this.inner.markOutcomes(marks);
+    if (m === undefined || a === undefined || a.decisionId !== m.decisionId) return this.inner.markOutcomes(marks);
     this.ahead.delete(m.seq);
     // marked ahead: that is the mark (set once) and the record (written once); no record then, or not the
     // record asked for now: ask again, it may be there now
@@ -99,8 +98,6 @@ export interface JoinPrefetchOptions {
   readonly skipSubject: string;
   /** Whether the state that learns from `decisionId`'s outcomes already includes `seq` (the applier skips it). */
   readonly included: (decisionId: string, seq: number) => boolean;
-  /** This replica (ROUTER_REPLICA_ID), the owner of the marks it sets. */
-  readonly owner: string;
   /** The decision TTL (an outcome past it by its decision's id is rejected before the join: not sent). */
   readonly ttlMs: number;
   /** Most answers waiting (default 4096). */
@@ -123,7 +120,7 @@ export class JoinPrefetch {
   /** The consumer's next messages: send the store the joins the applier will need. */
   readonly prefetch = (messages: readonly Pick<BusMessage, 'subject' | 'data' | 'seq' | 'timestampMs'>[]): void => {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
-    const { skipSubject, included, recent, owner, ttlMs } = this.options;
+    const { skipSubject, included, recent, ttlMs } = this.options;
     const marks: OutcomeMark[] = [];
     for (const m of messages) {
       if (m.subject === skipSubject || this.ahead.has(m.seq)) continue;
@@ -133,11 +130,11 @@ export class JoinPrefetch {
       const id = parsed.outcome.decisionId;
       if (included(id, m.seq) || expiredById(id, m.timestampMs, ttlMs)) continue;
       if (this.ahead.size + marks.length >= this.capacity && !this.sweep()) break;
-      marks.push({ decisionId: id, seq: m.seq, withRecord: !recent.isPersisted(id), owner });
+      marks.push({ decisionId: id, seq: m.seq, withRecord: !recent.isPersisted(id) });
     }
     if (marks.length === 0) return;
     const answers = this.inner.markOutcomes(marks);
-    marks.forEach((m, index) => this.ahead.set(m.seq, { decisionId: m.decisionId, owner, answers, index }));
+    marks.forEach((m, index) => this.ahead.set(m.seq, { decisionId: m.decisionId, answers, index }));
     // a failed read-ahead is forgotten; the applier then asks (and handles the failure) itself
     answers.catch(() => {
       for (const m of marks) if (this.ahead.get(m.seq)?.answers === answers) this.ahead.delete(m.seq);

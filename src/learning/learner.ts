@@ -155,7 +155,7 @@ export class Learner {
   /** Mark each decision as applied before marks were kept (a mark already there stays), 1,000 per call. */
   private async markAppliedBefore(decisionIds: readonly string[]): Promise<true> {
     for (let i = 0; i < decisionIds.length; i += 1000) {
-      await this.deps.store.markOutcomes(decisionIds.slice(i, i + 1000).map((decisionId) => ({ decisionId, seq: APPLIED_BEFORE_MARKS, withRecord: false, owner: '' })));
+      await this.deps.store.markOutcomes(decisionIds.slice(i, i + 1000).map((decisionId) => ({ decisionId, seq: APPLIED_BEFORE_MARKS, withRecord: false })));
     }
     return true;
   }

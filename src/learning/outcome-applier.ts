@@ -51,8 +51,6 @@ export interface OutcomeApplierDeps {
   readonly retryRewardOf?: RewardOf;
   readonly ttlMs: number;
   readonly adminSubject: string;
-  /** This replica (ROUTER_REPLICA_ID): it logs on the decision stream the outcomes whose marks it set. */
-  readonly replicaId: string;
   readonly deadLetter: (entry: DeadLetter) => void;
   readonly onAdmin?: (change: AdminChange, error: unknown) => void;
   readonly onApplied?: (seq: number) => void;
@@ -159,8 +157,7 @@ export class OutcomeApplier {
     if (outcome.occurredAt !== undefined) logged.occurredAt = outcome.occurredAt;
     logged.reward = reward;
     logged.weight = weight;
-    // every replica applies it, the one that marked it logs it on the stream (each in its own file)
-    this.deps.log.outcome(logged as OutcomeRecord, joined.owner === this.deps.replicaId);
+    this.deps.log.outcome(logged as OutcomeRecord);
     this.advance(msg);
   };
 
@@ -222,10 +219,10 @@ export class OutcomeApplier {
    * write-behind); undefined when stopping while the store is unreachable. Retries while the store is down:
    * outcomes wait, decisions keep flowing.
    */
-  private async join(decisionId: string, msg: BusMessage): Promise<{ record: JoinedDecision; firstSeq: number; owner: string } | null | undefined> {
+  private async join(decisionId: string, msg: BusMessage): Promise<{ record: JoinedDecision; firstSeq: number } | null | undefined> {
     const { recent, store, metrics } = this.deps;
     const local = store.kind === 'memory' ? recent.byDecisionId(decisionId) : recent.persistedByDecisionId(decisionId);
-    const mark = { decisionId, seq: msg.seq, withRecord: local === undefined, owner: this.deps.replicaId };
+    const mark = { decisionId, seq: msg.seq, withRecord: local === undefined };
     const grace = this.deps.joinGraceMs ?? 2000;
     let backoff = 50;
     for (;;) {
@@ -235,7 +232,7 @@ export class OutcomeApplier {
         // no record in the store is no decision, whatever this replica remembers: the mark lives with it
         if (marked !== undefined && marked.firstSeq !== 0) {
           const record = local ?? (marked.record === null ? null : parseJoinedDecision(marked.record));
-          if (record !== null) return { record, firstSeq: marked.firstSeq, owner: marked.owner };
+          if (record !== null) return { record, firstSeq: marked.firstSeq };
         }
         if (store.kind === 'memory') return null;
         // wait only for one of our ids that may still be in a write-behind buffer: a fresh decision, or

@@ -11,9 +11,6 @@ import { sinceStart } from './clock.ts';
 import type { SlabArena } from './slab-arena.ts';
 import { SlabMap } from './slab-map.ts';
 
-/** Most distinct replicas marking outcomes in one memory store (a sequence x OWNERS stays below 2^53 up to 8.8e12). */
-const OWNERS = 1024;
-
 export interface MemoryStoreOptions {
   readonly now?: () => number;
   /** Most decisions kept (oldest evicted first). */
@@ -24,15 +21,10 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  /**
-   * decisionId -> the record (its JSON as UTF-8); the entry's number: 0, or once an outcome is accepted for
-   * it, that outcome's sequence x OWNERS + the index of the replica that marked it in `owners`.
-   */
+  /** decisionId -> the record (its JSON as UTF-8); the entry's number: its first accepted outcome's sequence, or 0. */
   private readonly decisions: SlabMap;
   /** transactionKey -> the decisionId of the decision that claimed it (the record is read from `decisions`). */
   private readonly transactions: SlabMap;
-  /** The replicas that marked outcomes (one, but for tests that share a store between routers). */
-  private readonly owners: string[] = [];
   private readonly snapshots = new Map<string, SnapshotEntry>();
   private readonly dead = new Map<number, string>();
   private readonly listeners: ((state: StoreState, detail?: string) => void)[] = [];
@@ -145,19 +137,13 @@ export class MemoryStore implements Store {
   markOutcomeNow(m: OutcomeMark): MarkedOutcome {
     const decisions = this.decisions;
     const e = decisions.findLive(m.decisionId, sinceStart(this.now()));
-    if (e < 0) return { firstSeq: 0, record: null, owner: '' };
-    let mark = decisions.numberOf(e);
-    if (mark === 0) {
-      let owner = this.owners.indexOf(m.owner);
-      if (owner < 0) {
-        if (this.owners.length >= OWNERS) throw new RangeError(`memory store: more than ${OWNERS} replicas mark outcomes`);
-        owner = this.owners.push(m.owner) - 1;
-      }
-      mark = m.seq * OWNERS + owner;
-      decisions.setNumber(e, mark);
+    if (e < 0) return { firstSeq: 0, record: null };
+    let first = decisions.numberOf(e);
+    if (first === 0) {
+      first = m.seq; // never 0: a stream sequence, or APPLIED_BEFORE_MARKS
+      decisions.setNumber(e, first);
     }
-    const first = Math.floor(mark / OWNERS); // APPLIED_BEFORE_MARKS too: -1 x OWNERS + owner is negative, never 0
-    return { firstSeq: first, record: m.withRecord ? decisions.text(e)! : null, owner: this.owners[mark - first * OWNERS]! };
+    return { firstSeq: first, record: m.withRecord ? decisions.text(e)! : null };
   }
 
   async loadSnapshot(name: string): Promise<SnapshotEntry | null> {
@@ -187,7 +173,6 @@ export class MemoryStore implements Store {
     this.absentTransaction = undefined;
     this.decisions.clear();
     this.transactions.clear();
-    this.owners.length = 0;
     this.snapshots.clear();
     this.dead.clear();
   }

@@ -51,9 +51,9 @@ return #KEYS / 2
 
 /**
  * The first accepted outcome of decisions, a batch in one call: KEYS are (decision, mark) pairs, ARGV
- * (seq, withRecord '1'|'0', owner) per outcome. For each in order: when the decision's record is held, its
- * mark is set to `<seq>:<owner>` unless set already, expiring when the record does (PTTL; a record with no
- * TTL, which the router never writes, gives a mark with none); answers (mark,
+ * (seq, withRecord '1'|'0') per outcome. For each in order: when the decision's record is held, its mark
+ * is set to seq unless set already, expiring when the record does (PTTL; a record with no TTL, which the
+ * router never writes, gives a mark with none); answers (mark,
  * record) per outcome as strings, '' for none (a nil would end the reply's array).
  */
 const MARK_OUTCOMES = `
@@ -66,10 +66,10 @@ for i = 1, #KEYS / 2 do
   if ttl > 0 or ttl == -1 then
     first = redis.call('GET', mk)
     if not first then
-      first = ARGV[3 * i - 2] .. ':' .. ARGV[3 * i]
+      first = ARGV[2 * i - 1]
       if ttl > 0 then redis.call('SET', mk, first, 'PX', ttl) else redis.call('SET', mk, first) end
     end
-    if ARGV[3 * i - 1] == '1' then rec = redis.call('GET', dk) end
+    if ARGV[2 * i] == '1' then rec = redis.call('GET', dk) end
   end
   out[2 * i - 1] = first
   out[2 * i] = rec
@@ -238,7 +238,7 @@ export class RedisStore implements Store {
     const argv: (string | number)[] = [];
     for (const m of marks) {
       keys.push(`${this.p}d:${m.decisionId}`, `${this.p}o:${m.decisionId}`);
-      argv.push(m.seq, m.withRecord ? '1' : '0', m.owner);
+      argv.push(m.seq, m.withRecord ? '1' : '0');
     }
     return this.call('mark outcomes', async () => {
       const answers = await this.redis.routerMarkOutcomes(keys.length, ...keys, ...argv);
@@ -246,9 +246,7 @@ export class RedisStore implements Store {
         const first = answers[2 * i];
         const record = answers[2 * i + 1];
         if (first === undefined || record === undefined) throw new Error('mark outcomes: short answer');
-        const colon = first.indexOf(':');
-        if (first === '' || colon < 0) return { firstSeq: first === '' ? 0 : Number(first), record: record === '' ? null : record, owner: '' };
-        return { firstSeq: Number(first.slice(0, colon)), record: record === '' ? null : record, owner: first.slice(colon + 1) };
+        return { firstSeq: first === '' ? 0 : Number(first), record: record === '' ? null : record };
       });
     });
   }

@@ -29,8 +29,6 @@ export interface OutcomeMark {
   readonly seq: number;
   /** Answer the record too (false when the caller holds it already). */
   readonly withRecord: boolean;
-  /** The replica asking (ROUTER_REPLICA_ID): kept with the mark when this outcome is the first. */
-  readonly owner: string;
 }
 
 /** What `markOutcomes` answers for one outcome. */
@@ -43,12 +41,6 @@ export interface MarkedOutcome {
   readonly firstSeq: number;
   /** The decision's record, JSON, when asked for and held; else null. */
   readonly record: string | null;
-  /**
-   * The replica that marked the first outcome ('' when none is): the one that logs it on the decision
-   * stream, so the stream holds it once (again after that replica restarts and replays it, never from
-   * another replica).
-   */
-  readonly owner: string;
 }
 
 export interface SnapshotEntry {

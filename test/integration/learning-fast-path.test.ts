@@ -44,7 +44,7 @@ function message(seq: number, decisionId: string): Pick<BusMessage, 'subject' | 
   return { seq, subject: 'outcomes', data: enc.encode(JSON.stringify({ decisionId, approved: true })), timestampMs: Date.now() };
 }
 
-const mark = (decisionId: string, seq: number, withRecord = true, owner = 'me'): OutcomeMark => ({ decisionId, seq, withRecord, owner });
+const mark = (decisionId: string, seq: number, withRecord = true): OutcomeMark => ({ decisionId, seq, withRecord });
 
 const stores: [string, () => Promise<Store>][] = [
   ['Redis', () => redisStore()],
@@ -52,23 +52,23 @@ const stores: [string, () => Promise<Store>][] = [
 ];
 
 describe.each(stores)('the first-outcome mark (%s store)', (_name, makeStore) => {
-  it('marks the first outcome asked for a decision with a record, in order within a call, and answers it and its owner to every later one', async () => {
+  it('marks the first outcome asked for a decision with a record, in order within a call, and answers it to every later one', async () => {
     const store = await makeStore();
     await store.putDecisions([write('d1', '{"n":1}'), write('d3', '{"n":3}')]);
     expect(await store.markOutcomes([])).toEqual([]);
-    expect(await store.markOutcomes([mark('d1', 7), mark('d2', 8), mark('d1', 9, false, 'other'), mark('d3', 10, false, 'other')])).toEqual([
-      { firstSeq: 7, record: '{"n":1}', owner: 'me' },
-      { firstSeq: 0, record: null, owner: '' }, // no record: nothing marked
-      { firstSeq: 7, record: null, owner: 'me' },
-      { firstSeq: 10, record: null, owner: 'other' },
+    expect(await store.markOutcomes([mark('d1', 7), mark('d2', 8), mark('d1', 9, false), mark('d3', 10, false)])).toEqual([
+      { firstSeq: 7, record: '{"n":1}' },
+      { firstSeq: 0, record: null }, // no record: nothing marked
+      { firstSeq: 7, record: null },
+      { firstSeq: 10, record: null },
     ]);
     // a replay, or another replica, asking again for the same messages: the same answers
-    expect(await store.markOutcomes([mark('d1', 7, true, 'other')])).toEqual([{ firstSeq: 7, record: '{"n":1}', owner: 'me' }]);
-    expect(await store.markOutcomes([mark('d3', 10)])).toEqual([{ firstSeq: 10, record: '{"n":3}', owner: 'other' }]);
-    expect(await store.markOutcomes([mark('d1', 3)])).toEqual([{ firstSeq: 7, record: '{"n":1}', owner: 'me' }]);
+    expect(await store.markOutcomes([mark('d1', 7, true)])).toEqual([{ firstSeq: 7, record: '{"n":1}' }]);
+    expect(await store.markOutcomes([mark('d3', 10)])).toEqual([{ firstSeq: 10, record: '{"n":3}' }]);
+    expect(await store.markOutcomes([mark('d1', 3)])).toEqual([{ firstSeq: 7, record: '{"n":1}' }]);
     // the decision with no record then gets one: its next outcome is the first
     await store.putDecisions([write('d2', '{"n":2}')]);
-    expect(await store.markOutcomes([mark('d2', 11, true, 'third')])).toEqual([{ firstSeq: 11, record: '{"n":2}', owner: 'third' }]);
+    expect(await store.markOutcomes([mark('d2', 11, true)])).toEqual([{ firstSeq: 11, record: '{"n":2}' }]);
   });
 });
 
@@ -78,7 +78,7 @@ describe('the first-outcome mark on Redis', () => {
     const store = await redisStore(prefix);
     await store.putDecisions([{ ...write('short', '{"n":1}'), ttlMs: 400 }]);
     await new Promise((r) => setTimeout(r, 100));
-    expect(await store.markOutcomes([mark('short', 1)])).toEqual([{ firstSeq: 1, record: '{"n":1}', owner: 'me' }]);
+    expect(await store.markOutcomes([mark('short', 1)])).toEqual([{ firstSeq: 1, record: '{"n":1}' }]);
     const redis = new Redis(REDIS_URL);
     try {
       const [recordTtl, markTtl] = await Promise.all([redis.pttl(`${prefix}d:short`), redis.pttl(`${prefix}o:short`)]);
@@ -90,7 +90,7 @@ describe('the first-outcome mark on Redis', () => {
     } finally {
       await redis.quit();
     }
-    expect(await store.markOutcomes([mark('short', 2)])).toEqual([{ firstSeq: 0, record: null, owner: '' }]);
+    expect(await store.markOutcomes([mark('short', 2)])).toEqual([{ firstSeq: 0, record: null }]);
   });
 });
 
@@ -98,15 +98,15 @@ describe('read-ahead with one script call per batch (Redis)', () => {
   it('the applier gets each join read ahead once; a decision with no record at read-ahead is asked again', async () => {
     const store = await redisStore();
     await store.putDecisions([write('a', '{"id":"a"}'), write('b', '{"id":"b"}')]);
-    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, ttlMs: 60_000 });
     // 'a' twice in one batch: the second is told the first came first
     joins.prefetch([message(1, 'a'), message(2, 'b'), message(3, 'a'), message(4, 'late')]);
     expect(joins.size).toBe(4);
     await store.putDecisions([write('late', '{"id":"late"}')]); // written after the read-ahead asked
-    expect(await joins.store.markOutcomes([mark('a', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}', owner: 'me' }]);
-    expect(await joins.store.markOutcomes([mark('b', 2)])).toEqual([{ firstSeq: 2, record: '{"id":"b"}', owner: 'me' }]);
-    expect(await joins.store.markOutcomes([mark('a', 3)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}', owner: 'me' }]);
-    expect(await joins.store.markOutcomes([mark('late', 4)])).toEqual([{ firstSeq: 4, record: '{"id":"late"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes([mark('a', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}' }]);
+    expect(await joins.store.markOutcomes([mark('b', 2)])).toEqual([{ firstSeq: 2, record: '{"id":"b"}' }]);
+    expect(await joins.store.markOutcomes([mark('a', 3)])).toEqual([{ firstSeq: 1, record: '{"id":"a"}' }]);
+    expect(await joins.store.markOutcomes([mark('late', 4)])).toEqual([{ firstSeq: 4, record: '{"id":"late"}' }]);
     expect(joins.size).toBe(0);
   });
 
@@ -118,11 +118,11 @@ describe('read-ahead with one script call per batch (Redis)', () => {
       state: () => store.state(),
       kind: store.kind,
     });
-    const joinsFailing = new JoinPrefetch({ store: failing, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
+    const joinsFailing = new JoinPrefetch({ store: failing, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, ttlMs: 60_000 });
     joinsFailing.prefetch([message(1, 'x')]);
     await until('forgotten', () => (joinsFailing.size === 0 ? true : undefined));
-    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, owner: 'me', ttlMs: 60_000 });
-    expect(await joins.store.markOutcomes([mark('x', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"x"}', owner: 'me' }]);
+    const joins = new JoinPrefetch({ store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: () => false, ttlMs: 60_000 });
+    expect(await joins.store.markOutcomes([mark('x', 1)])).toEqual([{ firstSeq: 1, record: '{"id":"x"}' }]);
   });
 });
 

@@ -160,7 +160,7 @@ describe('with NATS and Redis', () => {
       expect(await redis.del(...made.map((d) => `${ns}:o:${d.decisionId}`))).toBe(20);
       const r2 = await start(e);
       expect(r2.state.policy.observations).toBe(20);
-      expect(await redis.mget(...made.map((d) => `${ns}:o:${d.decisionId}`))).toEqual(made.map(() => '-1:'));
+      expect(await redis.mget(...made.map((d) => `${ns}:o:${d.decisionId}`))).toEqual(made.map(() => '-1'));
       await publishOutcomes(r2.config.outcomeSubject, made.slice(0, 5).map((d) => ({ decisionId: d.decisionId, approved: true })));
       await until('duplicates seen', async () => ((await r2.metrics.outcomesDuplicate.get()).values[0]?.value === 5 ? true : undefined));
       expect(r2.state.policy.observations).toBe(20);

@@ -39,39 +39,39 @@ function fakeStore() {
   return { store, inner, calls, asked, put, setState: (s: StoreState) => (state = s), setFail: (f: boolean) => (fail = f) };
 }
 
-const one = (decisionId: string, seq: number, withRecord = true, owner = 'me'): OutcomeMark[] => [{ decisionId, seq, withRecord, owner }];
+const one = (decisionId: string, seq: number, withRecord = true): OutcomeMark[] => [{ decisionId, seq, withRecord }];
 
 describe('join read-ahead', () => {
   it('sends the waiting outcomes\' joins in one call, and each answer is used once', async () => {
     const f = fakeStore();
     await f.put('d-1');
     await f.put('d-2');
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true }), msg(2, 'admin', { decisionId: 'd-9' }), msg(3, 'out', { decisionId: 'd-2', approved: false }), msg(4, 'out', { decisionId: 'd-1', approved: true })]);
     expect(f.asked()).toEqual([['d-1@1', 'd-2@3', 'd-1@4']]);
     expect(joins.size).toBe(3);
-    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}', owner: 'me' }]);
-    expect(await joins.store.markOutcomes(one('d-2', 3))).toEqual([{ firstSeq: 3, record: '{"decisionId":"d-2"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
+    expect(await joins.store.markOutcomes(one('d-2', 3))).toEqual([{ firstSeq: 3, record: '{"decisionId":"d-2"}' }]);
     // the duplicate at 4 was told, in the same call, that 1 came first
-    expect(await joins.store.markOutcomes(one('d-1', 4))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes(one('d-1', 4))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
     expect(f.calls).toHaveLength(1); // all three from the read-ahead
-    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes(one('d-1', 1))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-1"}' }]);
     expect(f.calls).toHaveLength(2); // used once, then the store again
   });
 
   it('asks again for an outcome whose decision had no record then (it may have been written since)', async () => {
     const f = fakeStore();
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([msg(5, 'out', { decisionId: 'd-3', approved: true })]);
     await f.put('d-3');
-    expect(await joins.store.markOutcomes(one('d-3', 5))).toEqual([{ firstSeq: 5, record: '{"decisionId":"d-3"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes(one('d-3', 5))).toEqual([{ firstSeq: 5, record: '{"decisionId":"d-3"}' }]);
     expect(f.asked()).toEqual([['d-3@5'], ['d-3@5']]);
   });
 
   it('never sends a malformed outcome: it would take the mark of its decision from a later valid one', async () => {
     const f = fakeStore();
     await f.put('d-7');
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([
       msg(1, 'out', { decisionId: 'd-7' }), // approved missing
       msg(2, 'out', { decisionId: 'd-7', approved: 'yes' }),
@@ -85,7 +85,7 @@ describe('join read-ahead', () => {
   it('does not send outcomes their state already includes (they are not applied, so must not be marked)', async () => {
     const f = fakeStore();
     await f.put('d-8');
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: (_id, seq) => seq <= 10, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: (_id, seq) => seq <= 10, ttlMs: 60_000 });
     joins.prefetch([msg(10, 'out', { decisionId: 'd-8', approved: true }), msg(11, 'out', { decisionId: 'd-8', approved: false })]);
     expect(f.asked()).toEqual([['d-8@11']]);
     expect((await joins.store.markOutcomes(one('d-8', 11)))[0]?.firstSeq).toBe(11);
@@ -94,7 +94,7 @@ describe('join read-ahead', () => {
   it('forgets a failed read-ahead, so the applier meets the failure itself', async () => {
     const f = fakeStore();
     await f.put('d-4');
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     f.setFail(true);
     joins.prefetch([msg(1, 'out', { decisionId: 'd-4', approved: true })]);
     await new Promise((r) => setTimeout(r, 0));
@@ -111,11 +111,11 @@ describe('join read-ahead', () => {
     recent.markPersisted('d-5');
     const f = fakeStore();
     await f.put('d-5');
-    const joins = new JoinPrefetch({ store: f.store, recent: recent, skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000, capacity: 2 });
+    const joins = new JoinPrefetch({ store: f.store, recent: recent, skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000, capacity: 2 });
     joins.prefetch([msg(1, 'out', { decisionId: 'd-5', approved: true })]);
     expect(f.asked()).toEqual([['d-5@1 (mark only)']]);
     // a record asked for now that was not asked for ahead: the store again
-    expect(await joins.store.markOutcomes(one('d-5', 1, true))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-5"}', owner: 'me' }]);
+    expect(await joins.store.markOutcomes(one('d-5', 1, true))).toEqual([{ firstSeq: 1, record: '{"decisionId":"d-5"}' }]);
     expect(f.calls).toHaveLength(2);
     f.setState('down');
     joins.prefetch([msg(2, 'out', { decisionId: 'd-6', approved: true })]);
@@ -129,7 +129,7 @@ describe('join read-ahead', () => {
 
   it('does nothing in front of the memory store (the applier marks there without a round trip)', () => {
     const store = new MemoryStore();
-    const joins = new JoinPrefetch({ store: store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true })]);
     expect(joins.size).toBe(0);
     expect(joins.store.kind).toBe('memory');
@@ -142,7 +142,7 @@ describe('join read-ahead', () => {
     const fresh = ids.next(Date.now());
     await f.put(old);
     await f.put(fresh);
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([msg(1, 'out', { decisionId: old, approved: true }), msg(2, 'out', { decisionId: fresh, approved: true })]);
     expect(f.asked()).toEqual([[`${fresh}@2`]]);
   });
@@ -150,7 +150,7 @@ describe('join read-ahead', () => {
   it('full, it makes room by forgetting the answers of messages already handled that the applier never asked for', async () => {
     const f = fakeStore();
     let handled = 0;
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: (_id, seq) => seq <= handled, owner: 'me', ttlMs: 60_000, capacity: 2 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: (_id, seq) => seq <= handled, ttlMs: 60_000, capacity: 2 });
     joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true }), msg(2, 'out', { decisionId: 'd-2', approved: true })]);
     joins.prefetch([msg(3, 'out', { decisionId: 'd-3', approved: true })]);
     expect(f.asked()).toEqual([['d-1@1', 'd-2@2']]); // full: 3 waits for the applier
@@ -164,7 +164,7 @@ describe('join read-ahead', () => {
     const f = fakeStore();
     await f.put('d-1');
     await f.put('d-2');
-    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, owner: 'me', ttlMs: 60_000 });
+    const joins = new JoinPrefetch({ store: f.store, recent: new CachedDecisions(100, 60_000), skipSubject: 'admin', included: nothingIncluded, ttlMs: 60_000 });
     joins.prefetch([msg(1, 'out', { decisionId: 'd-1', approved: true })]);
     expect((await joins.store.markOutcomes(one('d-2', 1)))[0]?.firstSeq).toBe(1);
     expect(f.calls).toHaveLength(2);
