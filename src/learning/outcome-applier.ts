@@ -126,7 +126,8 @@ export class OutcomeApplier {
     }
     const record = joined.record;
     const ttlFrom = ttlStartOf(record);
-    // marked or not, an expired outcome changes nothing: every later one for the decision is expired too
+    // an expired outcome (marked now or not) is not applied; a later one for the decision is expired too
+    // (a limit of marking in the join: docs/service.md, "Known limits")
     if (msg.timestampMs - ttlFrom > this.deps.ttlMs) {
       this.reject(msg, payload, 'expired_decision', `decision ${outcome.decisionId} is older than the decision TTL`);
       return;
