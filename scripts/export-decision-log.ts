@@ -4,8 +4,9 @@
  * jsonl ...`, `replay --verify`). Reads the stream from its first message to its last at start with an
  * ordered consumer; shows progress on stderr. A message holds one record, or a group of records one per line
  * (the router groups them on NATS): each record becomes a line of the file, but for the copies of an
- * outcome that other replicas logged too (every replica logs the outcomes it applies): of a decision's
- * outcomes, the first after it is kept (`FirstOutcomes`).
+ * outcome that other replicas logged too (every replica logs the outcomes it applies): each decision is
+ * written once, followed where it comes (or right after it, if a copy came first) by one copy of its
+ * outcome (`FirstOutcomes`).
  *
  *   npx tsx scripts/export-decision-log.ts --out decisions.jsonl [--nats nats://127.0.0.1:4222] [--namespace router]
  */
@@ -37,19 +38,20 @@ async function main(): Promise<void> {
     const consumer = await nc.jetstream().consumers.get(stream);
     const messages = await consumer.consume();
     for await (const m of messages) {
-      const kept = m.string().split('\n').filter((line) => first.keep(line));
+      const kept = m.string().split('\n').flatMap((line) => first.take(line));
       written += kept.length;
       if (kept.length > 0 && !file.write(kept.join('\n') + '\n')) await new Promise<void>((r) => file.once('drain', () => r()));
       bar.tick();
       if (m.seq >= last) break;
     }
   }
+  first.finish();
   bar.finish();
   await new Promise<void>((r) => file.end(r));
   await nc.close();
   process.stderr.write(
     `exported ${written} records from ${info.state.messages} messages (stream sequences ${info.state.first_seq}..${last}) to ${out}; ` +
-      `${first.leftOut} outcomes left out (copies logged by other replicas, or of decisions before the stream's first message), ${first.unjoined} decisions without an outcome\n`,
+      `${first.leftOut} outcomes left out (copies logged by other replicas, or of decisions not in the stream), ${first.repeatedDecisions} repeated decision records left out, ${first.unjoined} decisions without an outcome\n`,
   );
 }
 

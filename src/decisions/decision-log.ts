@@ -3,7 +3,7 @@
  * applied outcome, in the order this router processed them. Written to DECISION_LOG_FILE when set and
  * published on the bus, without ever blocking the caller: each decision by the replica that made it, each
  * applied outcome by every replica that applied it (each replica's records are its whole log, as its file
- * is; readers keep an outcome's first copy, as the export script does).
+ * is; the export script writes each decision's outcome once, after it: `first-outcomes.ts`).
  *
  * On NATS, records go out grouped: one message carries the records of up to GROUP_LINGER_MS (at most
  * GROUP_RECORDS of them, GROUP_BYTES in all; a larger record alone), decisions and outcomes as this router
@@ -44,7 +44,7 @@ interface Pending {
   readonly records: number;
 }
 
-/** Most decision records per grouped message, and most bytes (the server's max_payload is 1 MB by default). */
+/** Most records (decisions and outcomes) per grouped message, and most bytes (the server's max_payload is 1 MB by default). */
 export const GROUP_RECORDS = 64;
 export const GROUP_BYTES = 60 * 1024;
 /** How long a group's first record waits for others. */
@@ -68,7 +68,7 @@ export class DecisionLog {
   private readonly file: WriteStream | undefined;
   /** Publishing starts once the bus has its streams. */
   private enabled = false;
-  /** NATS: decision records are grouped (the embedded bus keeps one message per record). */
+  /** NATS: records are grouped (the embedded bus keeps one message per record). */
   private readonly grouped: boolean;
   private slab: Buffer = Buffer.alloc(0);
   /** Where the open group starts in `slab`, where its bytes end, and its record count. */

@@ -136,7 +136,7 @@ const statesOf = (r: { route: PolicyState; retry: PolicyState }) => [JSON.string
 /** Outcomes logged on the decision stream: [replica, decisionId]. */
 type StreamLog = [string, string][];
 
-function replica(owner: string, store: Store, w: World, local: readonly number[], streamed: StreamLog = []) {
+function replica(name: string, store: Store, w: World, local: readonly number[], streamed: StreamLog = []) {
   const route = new PolicyState(createLinUcbPolicy(), 'route');
   const retry = new PolicyState(createLinUcbPolicy(), 'retry');
   const policies = new ServedPolicies(route, retry);
@@ -156,7 +156,7 @@ function replica(owner: string, store: Store, w: World, local: readonly number[]
     approval,
     log: {
       outcome: (r: { decisionId: string }) => {
-        streamed.push([owner, r.decisionId]);
+        streamed.push([name, r.decisionId]);
       },
     } as unknown as DecisionLog,
     rewardOf,
