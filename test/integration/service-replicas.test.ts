@@ -5,13 +5,21 @@
  * loads the snapshot and replays the rest to the exact same state: nothing lost, nothing counted twice.
  * SIGTERM exits 0 after a final snapshot.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { JSONCodec } from 'nats';
 import { Redis } from 'ioredis';
 import { isPolicyName } from '../../policies/registry.ts';
 import { FirstOutcomes } from '../../src/decisions/first-outcomes.ts';
+import { readDecisionLog } from '../../simulator/logs/decision-log.ts';
 import { routeBody } from '../unit/service-helpers.ts';
-import { NATS_URL, REDIS_URL, cleanup, freePort, natsClient, startRouterProcess, uniqueNamespace, until, type RouterProcess } from './service-support.ts';
+import { NATS_URL, REDIS_URL, ROOT, cleanup, freePort, natsClient, startRouterProcess, uniqueNamespace, until, type RouterProcess } from './service-support.ts';
+
+const run = promisify(execFile);
 
 const POLICY = ['linucb', 'thompson', 'lints'].find(isPolicyName) ?? 'random';
 const ns = uniqueNamespace();
@@ -133,6 +141,12 @@ it(`two replicas (${POLICY}) converge; a SIGKILLed one restarts to the exact sta
   exported.finish();
   expect(kept.filter((l) => l.startsWith('{"type":"outcome"'))).toHaveLength(120);
   expect(exported.leftOut).toBe(120);
+  // and the export script writes a file the simulator's log reader joins: 120 rows, none bad
+  const out = join(mkdtempSync(join(tmpdir(), 'replicas-export-')), 'decisions.jsonl');
+  const { stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/export-decision-log.ts'), '--out', out, '--nats', NATS_URL, '--namespace', ns], { cwd: ROOT });
+  expect(stderr).toMatch(/exported 240 records .*; 120 outcomes left out/);
+  const read = await readDecisionLog(out, () => {});
+  expect([read.rows, read.bad, read.unjoined]).toEqual([120, 0, 0]);
   expect(exported.unjoined).toBe(0);
 
   // an admin change made on one replica reaches the other (through the stream) and survives its restart
