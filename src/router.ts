@@ -81,7 +81,6 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel, base: { replica: config.replicaId } });
   const names = namesOf(config);
   const approval = new ApprovalWindow();
-
   // one arena for the bytes of every in-memory table (store, embedded bus, recent-decision cache): what
   // one empties another fills, and V8 sees a few large chunks instead of a backing store per 64 KB
   const arena = new SlabArena();

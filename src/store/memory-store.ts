@@ -130,11 +130,11 @@ export class MemoryStore implements Store {
   }
 
   async markOutcomes(marks: readonly OutcomeMark[]): Promise<MarkedOutcome[]> {
-    return marks.map((m) => this.markOutcomeNow(m));
+    return marks.map((m) => this.markOutcome(m));
   }
 
-  /** One outcome's `markOutcomes`, without a promise. */
-  markOutcomeNow(m: OutcomeMark): MarkedOutcome {
+  /** One outcome's `markOutcomes`. */
+  private markOutcome(m: OutcomeMark): MarkedOutcome {
     const decisions = this.decisions;
     const e = decisions.findLive(m.decisionId, sinceStart(this.now()));
     if (e < 0) return { firstSeq: 0, record: null };

@@ -46,6 +46,19 @@ async function decide(r: Router, tx: string): Promise<{ decisionId: string; rout
   return res.json();
 }
 
+/** `n` decisions, for transactions tx-0 .. tx-(n-1). */
+async function decideAll(r: Router, n: number): Promise<Awaited<ReturnType<typeof decide>>[]> {
+  const made = [];
+  for (let i = 0; i < n; i++) made.push(await decide(r, `tx-${i}`));
+  return made;
+}
+
+/** Publish an outcome for each decision (every third declined) and wait until the policy has `observations`. */
+async function learnFrom(r: Router, made: readonly { decisionId: string }[], observations: number): Promise<void> {
+  await publishOutcomes(r.config.outcomeSubject, made.map((d, i) => ({ decisionId: d.decisionId, approved: i % 3 !== 0 })));
+  await until(`${observations} applied`, () => (r.state.policy.observations === observations ? true : undefined));
+}
+
 async function publishOutcomes(subject: string, outcomes: object[], url = NATS_URL): Promise<void> {
   const nc = await natsClient(url);
   const js = nc.jetstream();
@@ -122,10 +135,8 @@ describe('with NATS and Redis', () => {
     namespaces.push({ ns });
     const e = env(ns, { SNAPSHOT_INTERVAL_MS: '3600000' });
     const r1 = await start(e);
-    const made = [];
-    for (let i = 0; i < 40; i++) made.push(await decide(r1, `tx-${i}`));
-    await publishOutcomes(r1.config.outcomeSubject, made.slice(0, 20).map((d, i) => ({ decisionId: d.decisionId, approved: i % 3 !== 0 })));
-    await until('20 applied', () => (r1.state.policy.observations === 20 ? true : undefined));
+    const made = await decideAll(r1, 40);
+    await learnFrom(r1, made.slice(0, 20), 20);
     await r1.learner.snapshot(); // a snapshot at 20; the next 20 exist only in the stream
     await publishOutcomes(r1.config.outcomeSubject, made.slice(20).map((d, i) => ({ decisionId: d.decisionId, approved: i % 2 === 0 })));
     await until('40 applied', () => (r1.state.policy.observations === 40 ? true : undefined));
@@ -145,10 +156,8 @@ describe('with NATS and Redis', () => {
     namespaces.push({ ns });
     const e = env(ns, { SNAPSHOT_INTERVAL_MS: '3600000' });
     const r1 = await start(e);
-    const made = [];
-    for (let i = 0; i < 20; i++) made.push(await decide(r1, `tx-${i}`));
-    await publishOutcomes(r1.config.outcomeSubject, made.map((d, i) => ({ decisionId: d.decisionId, approved: i % 3 !== 0 })));
-    await until('20 applied', () => (r1.state.policy.observations === 20 ? true : undefined));
+    const made = await decideAll(r1, 20);
+    await learnFrom(r1, made, 20);
     await r1.close(); // final snapshot at 20
     routers.splice(routers.indexOf(r1), 1);
     // what a router before the marks left: the snapshot in the earlier format with its applied set, no marks
