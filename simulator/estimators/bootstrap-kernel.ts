@@ -123,3 +123,24 @@ function weightedSums2(x: Float64Array, from: number, k0: Float64Array, k1: Floa
   part[at + 9] = b2;
   part[at + 13] = b3;
 }
+
+/**
+ * One batch's replicates, four at a time, through `kernel` (whose `x` holds the batch's moments): each
+ * group's counts drawn from `rng` (replicate after replicate) and its count-weighted sums added to
+ * `repSums` (replicate b's `padded` moments at b * padded) and the count sums to `repN`. The same loop
+ * wherever it runs (the accumulator's thread or the bootstrap worker), so the numbers are the same.
+ */
+export function addReplicates(kernel: BootstrapKernel, rng: Rng, size: number, replicates: number, padded: number, repSums: Float64Array, repN: Float64Array): void {
+  const blocks = padded / 4;
+  const part = kernel.part;
+  const nsum = kernel.nsum;
+  for (let b = 0; b < replicates; b += 4) {
+    const reps = Math.min(4, replicates - b);
+    kernel.run(rng, size, reps, blocks);
+    for (let r = 0; r < reps; r++) {
+      repN[b + r] = repN[b + r]! + nsum[r]!;
+      const base = (b + r) * padded;
+      for (let m = 0; m < padded; m++) repSums[base + m] = repSums[base + m]! + part[m * 4 + r]!;
+    }
+  }
+}

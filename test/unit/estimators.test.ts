@@ -17,7 +17,7 @@ import {
   type Estimator,
 } from '../../simulator/estimators/index.ts';
 import { empiricalTargetFromLog } from '../../simulator/target/index.ts';
-import { LOGGING, MEANS, SEGMENT_P, UNIFORM3, tempDir, trueValue, worldCsv } from './ope-fixtures.ts';
+import { LOGGING, UNIFORM3, simulateBatch, tempDir, trueValue, worldCsv } from './ope-fixtures.ts';
 
 /** Four rows, two actions, numbers exact in binary so the hand computations are exact. */
 function handBatch(): RowBatch {
@@ -170,34 +170,6 @@ describe('bootstrap', () => {
     expect(covered).toBeLessThanOrEqual(100);
   });
 });
-
-/**
- * A batch drawn from the fixture world under the LOGGING policy, with the target distribution `target`
- * per segment and a reward model equal to the true means plus `modelBias`.
- */
-function simulateBatch(rng: Rng, n: number, target: readonly (readonly number[])[], modelBias: number): RowBatch {
-  const b = new RowBatch(n, 3);
-  const pick = (p: readonly number[]): number => {
-    const u = rng.next();
-    let acc = 0;
-    for (let i = 0; i < 2; i++) if (u < (acc += p[i]!)) return i;
-    return 2;
-  };
-  for (let i = 0; i < n; i++) {
-    const s = pick(SEGMENT_P);
-    const a = pick(LOGGING[s]!);
-    b.action[i] = a;
-    b.reward[i] = rng.next() < MEANS[s]![a]! ? 1 : 0;
-    b.propensity[i] = LOGGING[s]![a]!;
-    for (let j = 0; j < 3; j++) {
-      b.targetDist[i * 3 + j] = target[s]![j]!;
-      b.qhat[i * 3 + j] = Math.min(1, MEANS[s]![j]! + modelBias);
-    }
-  }
-  b.size = n;
-  b.derive();
-  return b;
-}
 
 /** Deterministic-ish target: mostly the best route of each segment. */
 const GREEDY = [

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DecisionBuffer } from '../../policies/core/decision-buffer.ts';
 import type { Policy } from '../../policies/core/policy.ts';
 import { Rng } from '../../policies/core/rng.ts';
+import { RowBatch } from '../../simulator/estimators/batch.ts';
 
 export function tempDir(prefix: string): { dir: string; file: (name: string, text: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -173,4 +174,32 @@ export function bufferStream(): { stream: NodeJS.WritableStream; text: () => str
     },
   } as unknown as NodeJS.WritableStream;
   return { stream, text: () => chunks.join('') };
+}
+
+/**
+ * A batch drawn from the fixture world under the LOGGING policy, with the target distribution `target`
+ * per segment and a reward model equal to the true means plus `modelBias`.
+ */
+export function simulateBatch(rng: Rng, n: number, target: readonly (readonly number[])[], modelBias: number): RowBatch {
+  const b = new RowBatch(n, 3);
+  const pick = (p: readonly number[]): number => {
+    const u = rng.next();
+    let acc = 0;
+    for (let i = 0; i < 2; i++) if (u < (acc += p[i]!)) return i;
+    return 2;
+  };
+  for (let i = 0; i < n; i++) {
+    const s = pick(SEGMENT_P);
+    const a = pick(LOGGING[s]!);
+    b.action[i] = a;
+    b.reward[i] = rng.next() < MEANS[s]![a]! ? 1 : 0;
+    b.propensity[i] = LOGGING[s]![a]!;
+    for (let j = 0; j < 3; j++) {
+      b.targetDist[i * 3 + j] = target[s]![j]!;
+      b.qhat[i * 3 + j] = Math.min(1, MEANS[s]![j]! + modelBias);
+    }
+  }
+  b.size = n;
+  b.derive();
+  return b;
 }
