@@ -9,9 +9,19 @@
  * Keys are strings, values bytes or text, with a number each, and nothing is a JavaScript object per
  * entry: the entries are columns of typed arrays, keys (as UTF-16 code units) and values (as UTF-8) live in
  * `ByteSlabs`, and the index is an open-addressing table of entry numbers (linear probing, backward-shift
- * deletion, so no tombstones to sweep). A million decisions kept for their TTL are then nothing the
+ * deletion, so no tombstones in the table in use; only a table being grown from holds them). A million decisions kept for their TTL are then nothing the
  * garbage collector traces or copies: with JS objects per entry, every young collection under load copied
  * the last few thousand decisions' keys, views and entry objects, and those pauses were the router's p99.
+ *
+ * Nothing stalls while a map fills: the columns are pages of a fixed number of entries, added one at a
+ * time as the back of the ring reaches a new page and handed back (to a small pool) as the front leaves
+ * one, so an entry keeps its number while the map grows; and a full index grows incrementally, into a
+ * table twice its size that every write fills a few more slots of from the old one (the old one answers
+ * lookups meanwhile, its moved and deleted slots left as tombstones), instead of being rebuilt at once.
+ * Only a ring holding more stale slots (keys set again or deleted before they reached the front) than
+ * twice its live entries is compacted, in one pass over the map (amortised over the writes that made those
+ * slots, but a stall of the old kind when it comes; the router's tables write each key once, a key set again
+ * being an idempotent replay answered without a write, so they meet it only through deletes).
  *
  * An entry is found by `find(key)`, which answers its number (valid until the next write) or -1; its
  * fields are read by that number. Values come back as a view of the slab (`bytes`, valid while the entry
@@ -22,34 +32,88 @@ import { randomInt } from 'node:crypto';
 import { ByteSlabs, utf8Room } from './byte-slabs.ts';
 import type { SlabArena } from './slab-arena.ts';
 
-/** Columns to start with (they double as needed); tests start small to exercise probing and compaction. */
+/** Entries per page (and half the first index's slots) to start with; tests start small to exercise paging. */
 const INITIAL_ENTRIES = 1024;
+/** Entry numbers are ring positions modulo 2^30 (an index slot holds the number + 1 in an Int32Array). */
+const ENTRY_MASK = (1 << 30) - 1;
+/** An index slot whose entry moved or went while the table was being migrated. */
+const TOMBSTONE = -1;
+/** Old-table slots moved per write while the index grows (the move ends well before the new table is half full). */
+const MIGRATE_STEP = 8;
+/** Released pages kept for reuse (a new page is a new ArrayBuffer: external memory V8 counts). */
+const POOL = 16;
+
+/** A table with no empty slot left: only a bug gets there; a throw, where probing would loop forever. */
+function brokenIndex(): Error {
+  return new Error('SlabMap: an index table with no empty slot (a broken table)');
+}
+
+/** One page of columns: `entries` entries' fields, views of one ArrayBuffer. */
+class Page {
+  readonly expires: Float64Array;
+  readonly nums: Float64Array;
+  readonly hashes: Int32Array;
+  readonly slabOf: Int32Array;
+  readonly offsetOf: Int32Array;
+  readonly keyLengthOf: Int32Array;
+  /** Bytes of the value, -1 when the entry has none. */
+  readonly valueLengthOf: Int32Array;
+  /** 1 while the entry is its key's current one. */
+  readonly live: Uint8Array;
+
+  constructor(entries: number) {
+    const buffer = new ArrayBuffer(entries * (8 * 2 + 4 * 5 + 1));
+    let at = 0;
+    const f64 = (): Float64Array => {
+      const a = new Float64Array(buffer, at, entries);
+      at += 8 * entries;
+      return a;
+    };
+    const i32 = (): Int32Array => {
+      const a = new Int32Array(buffer, at, entries);
+      at += 4 * entries;
+      return a;
+    };
+    this.expires = f64();
+    this.nums = f64();
+    this.hashes = i32();
+    this.slabOf = i32();
+    this.offsetOf = i32();
+    this.keyLengthOf = i32();
+    this.valueLengthOf = i32();
+    this.live = new Uint8Array(buffer, at, entries);
+  }
+}
 
 export class SlabMap {
   private readonly slabs: ByteSlabs;
   private readonly seed = randomInt(0x7fffffff);
   /**
-   * Entries in insertion order: `used` column slots from `head` on, a ring (the slot after the last is
-   * the first), so that at a steady state, as many entries expiring from the front as are written at the
-   * back, nothing is ever moved. An entry is live while it is its key's current one.
+   * Entries in insertion order: `used` ring slots from `head` on (entry numbers, modulo 2^30). An entry is
+   * live while it is its key's current one; the others are stale slots, skipped at the front.
    */
   private head = 0;
   private used = 0;
   private count = 0;
-  private hashes: Int32Array;
-  private expires: Float64Array;
-  private nums: Float64Array;
-  private slabOf: Int32Array;
-  private offsetOf: Int32Array;
-  private keyLengthOf: Int32Array;
-  /** Bytes of the value, -1 when the entry has none. */
-  private valueLengthOf: Int32Array;
-  private live: Uint8Array;
+  /** Entry e is slot e & slotMask of page e >>> pageBits; page p sits at pages[p & pageMask]. */
+  private readonly pageBits: number;
+  private readonly pageEntries: number;
+  private readonly slotMask: number;
+  private pages: (Page | undefined)[];
+  private pageMask: number;
+  /** The pages in use are firstPage, firstPage + 1, ... (page numbers modulo 2^30 / pageEntries). */
+  private firstPage = 0;
+  private pagesInUse = 0;
+  private readonly pool: Page[] = [];
   /** Entry number + 1 per slot, 0 for an empty slot; at most half full. */
   private index: Int32Array;
   private mask: number;
+  /** While the index grows: the table it grows from, and how many of its slots have been moved so far. */
+  private old: Int32Array | null = null;
+  private oldMask = 0;
+  private migrated = 0;
 
-  /** `initialEntries`: a power of two (tests start small); `arena`: where the bytes' slabs come from. */
+  /** `initialEntries`: a power of two, the entries per page (tests start small); `arena`: where the bytes' slabs come from. */
   constructor(
     private readonly capacity: number,
     initialEntries = INITIAL_ENTRIES,
@@ -57,33 +121,48 @@ export class SlabMap {
   ) {
     this.slabs = new ByteSlabs(arena);
     const n = initialEntries;
-    if (n < 1 || (n & (n - 1)) !== 0) throw new RangeError(`SlabMap: initialEntries must be a power of two, got ${n}`);
-    this.hashes = new Int32Array(n);
-    this.expires = new Float64Array(n);
-    this.nums = new Float64Array(n);
-    this.slabOf = new Int32Array(n);
-    this.offsetOf = new Int32Array(n);
-    this.keyLengthOf = new Int32Array(n);
-    this.valueLengthOf = new Int32Array(n);
-    this.live = new Uint8Array(n);
-    this.index = new Int32Array(2 * n);
-    this.mask = 2 * n - 1;
+    if (n < 1 || (n & (n - 1)) !== 0 || n > 1 << 20) throw new RangeError(`SlabMap: initialEntries must be a power of two up to 2^20, got ${n}`);
+    this.pageEntries = n;
+    this.pageBits = 31 - Math.clz32(n);
+    this.slotMask = n - 1;
+    this.pages = new Array<Page | undefined>(4).fill(undefined);
+    this.pageMask = 3;
+    // at least 4 slots: a table that starts to grow at more than half full then keeps an empty slot, which
+    // ends every probe of it while it is the old table (no insert goes there, only tombstones)
+    this.index = new Int32Array(Math.max(4, 2 * n));
+    this.mask = this.index.length - 1;
   }
 
   get size(): number {
     return this.count;
   }
 
+  private page(e: number): Page {
+    return this.pages[(e >>> this.pageBits) & this.pageMask]!;
+  }
+
   /** The entry of `key` (expired or not: `findLive` decides by time), or -1. */
   find(key: string): number {
     const h = this.hashOf(key);
-    const index = this.index;
-    const mask = this.mask;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = index[i]!;
+    const e = this.probe(this.index, this.mask, h, key);
+    if (e >= 0 || this.old === null) return e;
+    return this.probe(this.old, this.oldMask, h, key);
+  }
+
+  /** The entry of `key` in `table`, or -1 (tombstones are passed over). */
+  private probe(table: Int32Array, mask: number, h: number, key: string): number {
+    const pages = this.pages;
+    const bits = this.pageBits;
+    const pageMask = this.pageMask;
+    const slotMask = this.slotMask;
+    for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
+      if (n++ > mask) throw brokenIndex();
+      const s = table[i]!;
       if (s === 0) return -1;
+      if (s < 0) continue;
       const e = s - 1;
-      if (this.hashes[e] === h && this.keyIs(e, key)) return e;
+      const page = pages[(e >>> bits) & pageMask]!;
+      if (page.hashes[e & slotMask] === h && this.keyIs(page, e & slotMask, key)) return e;
     }
   }
 
@@ -91,7 +170,7 @@ export class SlabMap {
   findLive(key: string, now: number): number {
     const e = this.find(key);
     if (e < 0) return -1;
-    if (this.expires[e]! <= now) {
+    if (this.page(e).expires[e & this.slotMask]! <= now) {
       this.remove(e);
       return -1;
     }
@@ -99,16 +178,16 @@ export class SlabMap {
   }
 
   expiresAt(entry: number): number {
-    return this.expires[entry]!;
+    return this.page(entry).expires[entry & this.slotMask]!;
   }
 
   numberOf(entry: number): number {
-    return this.nums[entry]!;
+    return this.page(entry).nums[entry & this.slotMask]!;
   }
 
   /** Change the number of the live entry `entry` (from `find`). */
   setNumber(entry: number, num: number): void {
-    this.nums[entry] = num;
+    this.page(entry).nums[entry & this.slotMask] = num;
   }
 
   /**
@@ -116,18 +195,22 @@ export class SlabMap {
    * slab is reused, so a reader that keeps them copies them); undefined when there is none.
    */
   bytes(entry: number): Buffer | undefined {
-    const n = this.valueLengthOf[entry]!;
+    const page = this.page(entry);
+    const i = entry & this.slotMask;
+    const n = page.valueLengthOf[i]!;
     if (n < 0) return undefined;
-    const start = this.offsetOf[entry]! + 2 * this.keyLengthOf[entry]!;
-    return this.slabs.bufferOf(this.slabOf[entry]!).subarray(start, start + n);
+    const start = page.offsetOf[i]! + 2 * page.keyLengthOf[i]!;
+    return this.slabs.bufferOf(page.slabOf[i]!).subarray(start, start + n);
   }
 
   /** The value decoded from UTF-8; undefined when there is none. */
   text(entry: number): string | undefined {
-    const n = this.valueLengthOf[entry]!;
+    const page = this.page(entry);
+    const i = entry & this.slotMask;
+    const n = page.valueLengthOf[i]!;
     if (n < 0) return undefined;
-    const start = this.offsetOf[entry]! + 2 * this.keyLengthOf[entry]!;
-    return this.slabs.bufferOf(this.slabOf[entry]!).toString('utf8', start, start + n);
+    const start = page.offsetOf[i]! + 2 * page.keyLengthOf[i]!;
+    return this.slabs.bufferOf(page.slabOf[i]!).toString('utf8', start, start + n);
   }
 
   delete(key: string): void {
@@ -137,19 +220,24 @@ export class SlabMap {
 
   /** Remove the live entry `entry` (from `find`); an entry already gone is left alone. */
   remove(entry: number): void {
-    if (this.live[entry] !== 1) return;
-    this.unindex(entry);
-    this.kill(entry);
+    const page = this.page(entry);
+    const i = entry & this.slotMask;
+    if (page.live[i] !== 1) return;
+    this.unindex(entry, page.hashes[i]!);
+    page.live[i] = 0;
+    this.slabs.release(page.slabOf[i]!);
     this.count--;
   }
 
   clear(): void {
     this.slabs.clear();
+    while (this.pagesInUse > 0) this.releaseFirstPage();
     this.head = 0;
     this.used = 0;
     this.count = 0;
-    this.live.fill(0);
+    this.firstPage = 0;
     this.index.fill(0);
+    this.old = null;
   }
 
   /**
@@ -160,43 +248,88 @@ export class SlabMap {
   set(key: string, value: Uint8Array | string | undefined, num: number, expiresAt: number, now: number, horizon: number): void {
     const h = this.hashOf(key);
     const e = this.append(h, key, value, num, expiresAt);
-    this.place(e, key);
+    this.place(e, h, key);
     while (this.count > this.capacity) this.dropFront();
     this.expireFront(now, horizon);
+    this.migrate();
+    this.releasePassedPages();
   }
 
-  /** Point the index at `e` for `key`: in place of the key's previous entry (now stale), or in a free slot. */
-  private place(e: number, key: string): void {
-    const h = this.hashes[e]!;
+  /**
+   * Point the index at `e` for `key`: in place of the key's previous entry (now stale) in the current
+   * table, or in a free slot (the key's previous entry, if the old table still holds it, a tombstone).
+   */
+  private place(e: number, h: number, key: string): void {
     const index = this.index;
     const mask = this.mask;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
+    const pages = this.pages;
+    const bits = this.pageBits;
+    const pageMask = this.pageMask;
+    const slotMask = this.slotMask;
+    let i = h & mask;
+    for (let n = 0; ; i = (i + 1) & mask) {
+      if (n++ > mask) throw brokenIndex();
       const s = index[i]!;
-      if (s === 0) {
-        index[i] = e + 1;
-        this.count++;
-        if (this.count * 2 > index.length) this.reindex(index.length * 2);
-        return;
-      }
+      if (s === 0) break;
       const old = s - 1;
-      if (this.hashes[old] === h && this.keyIs(old, key)) {
+      const page = pages[(old >>> bits) & pageMask]!;
+      if (page.hashes[old & slotMask] === h && this.keyIs(page, old & slotMask, key)) {
         index[i] = e + 1;
         this.kill(old);
         return;
       }
     }
+    index[i] = e + 1;
+    const previous = this.old === null ? -1 : this.probe(this.old, this.oldMask, h, key);
+    if (previous >= 0) {
+      this.old![this.slotIn(this.old!, this.oldMask, previous, h)] = TOMBSTONE;
+      this.kill(previous);
+      return;
+    }
+    this.count++;
+    if (this.count * 2 > index.length) this.grow();
+  }
+
+  /** Start moving the index into a table twice its size (a move still under way is finished first). */
+  private grow(): void {
+    if (this.old !== null) this.migrate(Number.POSITIVE_INFINITY);
+    this.old = this.index;
+    this.oldMask = this.mask;
+    this.migrated = 0;
+    this.index = new Int32Array(2 * this.old.length);
+    this.mask = this.index.length - 1;
+  }
+
+  /** Move up to `slots` more slots of the old table into the current one (a tombstone left behind). */
+  private migrate(slots = MIGRATE_STEP): void {
+    const old = this.old;
+    if (old === null) return;
+    const end = Math.min(old.length, this.migrated + slots);
+    const index = this.index;
+    const mask = this.mask;
+    for (let k = this.migrated; k < end; k++) {
+      const s = old[k]!;
+      if (s <= 0) continue;
+      const e = s - 1;
+      index[this.emptySlot(index, mask, this.page(e).hashes[e & this.slotMask]!)] = s;
+      old[k] = TOMBSTONE;
+    }
+    this.migrated = end;
+    if (end === old.length) this.old = null;
   }
 
   private expireFront(now: number, horizon: number, budget = 4): void {
     let n = 0;
     while (this.used > 0) {
       const e = this.head;
-      if (this.live[e] === 0) {
+      const page = this.page(e);
+      const i = e & this.slotMask;
+      if (page.live[i] === 0) {
         this.pop(); // stale (its key was deleted or set again): not an entry, costs no budget
         continue;
       }
       if (n++ >= budget) return;
-      const at = this.expires[e]!;
+      const at = page.expires[i]!;
       if (at <= now) {
         this.pop();
         this.remove(e);
@@ -212,7 +345,7 @@ export class SlabMap {
     while (this.used > 0) {
       const e = this.head;
       this.pop();
-      if (this.live[e] === 1) {
+      if (this.page(e).live[e & this.slotMask] === 1) {
         this.remove(e);
         return;
       }
@@ -221,35 +354,28 @@ export class SlabMap {
 
   /** The entry `e` again at the back (its key and value copied into the slab being filled), `e` gone. */
   private moveBack(e: number): void {
-    const h = this.hashes[e]!;
-    const expiresAt = this.expires[e]!;
-    const num = this.nums[e]!;
-    const keyLength = this.keyLengthOf[e]!;
-    const valueLength = this.valueLengthOf[e]!;
+    const from = this.page(e);
+    const i = e & this.slotMask;
+    const h = from.hashes[i]!;
+    const expiresAt = from.expires[i]!;
+    const num = from.nums[i]!;
+    const keyLength = from.keyLengthOf[i]!;
+    const valueLength = from.valueLengthOf[i]!;
     const bytes = 2 * keyLength + Math.max(0, valueLength);
-    const from = this.slabs.bufferOf(this.slabOf[e]!);
-    const start = this.offsetOf[e]!;
+    const source = this.slabs.bufferOf(from.slabOf[i]!);
+    const start = from.offsetOf[i]!;
     const to = this.slabs.reserve(bytes);
-    from.copy(to, this.slabs.offset, start, start + bytes);
+    source.copy(to, this.slabs.offset, start, start + bytes);
     this.slabs.commit(bytes);
     const slab = this.slabs.slab;
     const offset = this.slabs.offset;
-    this.remove(e); // before a new number is taken: that may renumber the entries
+    this.remove(e); // before a new number is taken: that may renumber the entries (a compaction)
     const m = this.nextEntry();
-    this.hashes[m] = h;
-    this.expires[m] = expiresAt;
-    this.nums[m] = num;
-    this.slabOf[m] = slab;
-    this.offsetOf[m] = offset;
-    this.keyLengthOf[m] = keyLength;
-    this.valueLengthOf[m] = valueLength;
-    this.live[m] = 1;
-    // the key is not in the index now: the first empty slot on its probe path
-    const mask = this.mask;
-    let i = h & mask;
-    while (this.index[i] !== 0) i = (i + 1) & mask;
-    this.index[i] = m + 1;
+    this.write(m, h, expiresAt, num, slab, offset, keyLength, valueLength);
+    // the key is not in the index now: the first empty slot on its probe path in the current table
+    this.index[this.emptySlot(this.index, this.mask, h)] = m + 1;
     this.count++;
+    if (this.count * 2 > this.index.length) this.grow();
   }
 
   /** Write a new entry at the back (not yet in the index); answers its number. */
@@ -268,101 +394,179 @@ export class SlabMap {
       n = value.length;
     }
     this.slabs.commit(2 * k + Math.max(0, n));
+    const slab = this.slabs.slab;
     const e = this.nextEntry();
-    this.hashes[e] = h;
-    this.expires[e] = expiresAt;
-    this.nums[e] = num;
-    this.slabOf[e] = this.slabs.slab;
-    this.offsetOf[e] = at;
-    this.keyLengthOf[e] = k;
-    this.valueLengthOf[e] = n;
-    this.live[e] = 1;
+    this.write(e, h, expiresAt, num, slab, at, k, n);
     return e;
   }
 
-  /** The front slot is consumed. */
+  private write(e: number, h: number, expiresAt: number, num: number, slab: number, offset: number, keyLength: number, valueLength: number): void {
+    const page = this.page(e);
+    const i = e & this.slotMask;
+    page.hashes[i] = h;
+    page.expires[i] = expiresAt;
+    page.nums[i] = num;
+    page.slabOf[i] = slab;
+    page.offsetOf[i] = offset;
+    page.keyLengthOf[i] = keyLength;
+    page.valueLengthOf[i] = valueLength;
+    page.live[i] = 1;
+  }
+
+  /** The front slot is consumed (its page is handed back at the end of the write: `releasePassedPages`). */
   private pop(): void {
-    this.head = (this.head + 1) & (this.live.length - 1);
+    this.head = (this.head + 1) & ENTRY_MASK;
     this.used--;
   }
 
   /**
-   * The next entry number at the back. When every slot of the ring is used (stale slots, or more
-   * entries), the live entries are copied in order to the front of new columns, twice as many if they
-   * would still be more than half full, and renumbered (the index rebuilt): entry numbers held across a
-   * call that may write are not valid after it.
+   * The next entry number at the back: its page added if it is a page's first. A ring with more stale
+   * slots than twice its live entries (and a page) is compacted first, which renumbers the entries:
+   * entry numbers held across a call that may write are not valid after it.
    */
   private nextEntry(): number {
-    if (this.used === this.live.length) this.compact();
-    const e = (this.head + this.used) & (this.live.length - 1);
+    if (this.used - this.count > 2 * this.count + this.pageEntries) this.compact();
+    const e = (this.head + this.used) & ENTRY_MASK;
+    if ((e & this.slotMask) === 0 || this.pagesInUse === 0) this.addPage(e >>> this.pageBits);
     this.used++;
+    if (this.used > ENTRY_MASK) throw new RangeError('SlabMap: more than 2^30 entries in the ring');
     return e;
   }
 
-  private compact(): void {
-    const size = this.live.length;
-    const mask = size - 1;
-    // the live entries, and the one about to be written, in at most half the columns
-    const grown = (this.count + 1) * 2 > size ? size * 2 : size;
-    const columns = [this.hashes, this.slabOf, this.offsetOf, this.keyLengthOf, this.valueLengthOf] as const;
-    const next = columns.map(() => new Int32Array(grown));
-    const expires = new Float64Array(grown);
-    const nums = new Float64Array(grown);
-    const live = new Uint8Array(grown);
-    let to = 0;
-    for (let k = 0; k < this.used; k++) {
-      const e = (this.head + k) & mask;
-      if (this.live[e] === 0) continue;
-      for (let c = 0; c < columns.length; c++) next[c]![to] = columns[c]![e]!;
-      expires[to] = this.expires[e]!;
-      nums[to] = this.nums[e]!;
-      live[to] = 1;
-      to++;
+  /** Page number `p` in use (the page after the last in use), from the pool or new. */
+  private addPage(p: number): void {
+    if (this.pagesInUse === this.pages.length) {
+      // the page table full: twice as many slots, the pages in use placed by their numbers (pointers only)
+      const size = 2 * this.pages.length;
+      const pages = new Array<Page | undefined>(size).fill(undefined);
+      const pageNumbers = (ENTRY_MASK >>> this.pageBits) + 1;
+      for (let k = 0; k < this.pagesInUse; k++) {
+        const q = (this.firstPage + k) % pageNumbers;
+        pages[q & (size - 1)] = this.pages[q & this.pageMask];
+      }
+      this.pages = pages;
+      this.pageMask = size - 1;
     }
-    [this.hashes, this.slabOf, this.offsetOf, this.keyLengthOf, this.valueLengthOf] = next as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
-    this.expires = expires;
-    this.nums = nums;
-    this.live = live;
-    this.head = 0;
-    this.used = to;
-    this.reindex(this.index.length);
+    if (this.pagesInUse === 0) this.firstPage = p;
+    this.pages[p & this.pageMask] = this.pool.pop() ?? new Page(this.pageEntries);
+    this.pagesInUse++;
   }
 
-  /** Rebuild the index (of `slots` slots, a power of two) from the live entries. */
-  private reindex(slots: number): void {
+  /** Hand back the pages the front has left (every entry of them popped). */
+  private releasePassedPages(): void {
+    const headPage = this.head >>> this.pageBits;
+    while (this.pagesInUse > 0 && this.firstPage !== headPage) this.releaseFirstPage();
+  }
+
+  private releaseFirstPage(): void {
+    const k = this.firstPage & this.pageMask;
+    const page = this.pages[k]!;
+    this.pages[k] = undefined;
+    page.live.fill(0);
+    if (this.pool.length < POOL) this.pool.push(page);
+    this.firstPage = (this.firstPage + 1) % ((ENTRY_MASK >>> this.pageBits) + 1);
+    this.pagesInUse--;
+  }
+
+  /**
+   * The live entries, in order, into fresh pages from entry 0, and the index rebuilt (no move under way
+   * after it). Only for a ring mostly stale; growth never needs it.
+   */
+  private compact(): void {
+    const old = this.pages;
+    const oldMask = this.pageMask;
+    const oldBits = this.pageBits;
+    const oldFirst = this.firstPage;
+    const oldInUse = this.pagesInUse;
+    const head = this.head;
+    const used = this.used;
+    const slotMask = this.slotMask;
+    const at = (e: number): Page => old[(e >>> oldBits) & oldMask]!;
+    this.pages = new Array<Page | undefined>(Math.max(4, this.pages.length)).fill(undefined);
+    this.pageMask = this.pages.length - 1;
+    this.pagesInUse = 0;
+    this.firstPage = 0;
+    this.head = 0;
+    this.used = 0;
+    for (let k = 0; k < used; k++) {
+      const e = (head + k) & ENTRY_MASK;
+      const from = at(e);
+      const i = e & slotMask;
+      if (from.live[i] === 0) continue;
+      const m = this.used;
+      if ((m & slotMask) === 0) this.addPage(m >>> this.pageBits);
+      this.used++;
+      this.write(m, from.hashes[i]!, from.expires[i]!, from.nums[i]!, from.slabOf[i]!, from.offsetOf[i]!, from.keyLengthOf[i]!, from.valueLengthOf[i]!);
+    }
+    const pageNumbers = (ENTRY_MASK >>> oldBits) + 1;
+    for (let k = 0; k < oldInUse; k++) {
+      const page = old[((oldFirst + k) % pageNumbers) & oldMask]!;
+      page.live.fill(0);
+      if (this.pool.length < POOL) this.pool.push(page);
+    }
+    this.old = null;
+    this.reindex();
+  }
+
+  /** Rebuild the index from the live entries (a table at most half full). */
+  private reindex(): void {
+    let slots = this.index.length;
+    while (this.count * 2 > slots) slots *= 2;
     const index = slots === this.index.length ? this.index.fill(0) : new Int32Array(slots);
     const mask = slots - 1;
-    const ring = this.live.length - 1;
     for (let k = 0; k < this.used; k++) {
-      const e = (this.head + k) & ring;
-      if (this.live[e] === 0) continue;
-      let i = this.hashes[e]! & mask;
-      while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = e + 1;
+      const e = (this.head + k) & ENTRY_MASK;
+      const page = this.page(e);
+      const i = e & this.slotMask;
+      if (page.live[i] === 0) continue;
+      index[this.emptySlot(index, mask, page.hashes[i]!)] = e + 1;
     }
     this.index = index;
     this.mask = mask;
   }
 
-  /** The slot holding entry `e` (a live entry is always in the index: an empty slot first is a broken table). */
-  private slotOf(e: number): number {
-    const mask = this.mask;
-    for (let i = this.hashes[e]! & mask; ; i = (i + 1) & mask) {
-      const s = this.index[i]!;
-      if (s === e + 1) return i;
-      if (s === 0) throw new Error(`SlabMap: entry ${e} is not in the index`);
+  /** The first empty slot on the probe path of hash `h` in `table` (at most half full, so there is one). */
+  private emptySlot(table: Int32Array, mask: number, h: number): number {
+    for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
+      if (n++ > mask) throw brokenIndex();
+      if (table[i] === 0) return i;
     }
   }
 
-  /** Take `e` out of the index, shifting back the entries after it that probed past its slot. */
-  private unindex(e: number): void {
+  /** The slot of `table` holding entry `e` (of hash `h`), or -1 (an entry in the other table during a move). */
+  private slotIn(table: Int32Array, mask: number, e: number, h: number): number {
+    const want = e + 1;
+    for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
+      const s = table[i]!;
+      if (s === want) return i;
+      if (s === 0) return -1;
+      if (n++ > mask) throw brokenIndex();
+    }
+  }
+
+  /**
+   * Take `e` out of the index: from the current table, shifting back the entries after it that probed
+   * past its slot; from the old one (during a move), as a tombstone.
+   */
+  private unindex(e: number, h: number): void {
     const index = this.index;
     const mask = this.mask;
-    let hole = this.slotOf(e);
-    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+    let hole = this.slotIn(index, mask, e, h);
+    if (hole < 0) {
+      const at = this.old === null ? -1 : this.slotIn(this.old, this.oldMask, e, h);
+      if (at < 0) throw new Error(`SlabMap: entry ${e} is not in the index`);
+      this.old![at] = TOMBSTONE;
+      return;
+    }
+    const pages = this.pages;
+    const bits = this.pageBits;
+    const pageMask = this.pageMask;
+    const slotMask = this.slotMask;
+    for (let j = (hole + 1) & mask, n = 0; ; j = (j + 1) & mask) {
+      if (n++ > mask) throw brokenIndex();
       const s = index[j]!;
       if (s === 0) break;
-      const home = this.hashes[s - 1]! & mask;
+      const home = pages[((s - 1) >>> bits) & pageMask]!.hashes[(s - 1) & slotMask]! & mask;
       // the entry at j may fill the hole unless its home lies cyclically in (hole, j]
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
         index[hole] = s;
@@ -372,17 +576,19 @@ export class SlabMap {
     index[hole] = 0;
   }
 
-  /** `e` is no longer its key's entry: its slab space is released (its column slot is skipped later). */
+  /** `e` is no longer its key's entry: its slab space is released (its ring slot is skipped later). */
   private kill(e: number): void {
-    this.live[e] = 0;
-    this.slabs.release(this.slabOf[e]!);
+    const page = this.page(e);
+    const i = e & this.slotMask;
+    page.live[i] = 0;
+    this.slabs.release(page.slabOf[i]!);
   }
 
-  private keyIs(e: number, key: string): boolean {
+  private keyIs(page: Page, i: number, key: string): boolean {
     const k = key.length;
-    if (this.keyLengthOf[e] !== k) return false;
-    const units = this.slabs.unitsOf(this.slabOf[e]!);
-    const u = this.offsetOf[e]! >> 1;
+    if (page.keyLengthOf[i] !== k) return false;
+    const units = this.slabs.unitsOf(page.slabOf[i]!);
+    const u = page.offsetOf[i]! >> 1;
     for (let j = 0; j < k; j++) if (units[u + j] !== key.charCodeAt(j)) return false;
     return true;
   }

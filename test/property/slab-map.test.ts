@@ -1,7 +1,9 @@
 /**
  * SlabMap against the insertion-ordered Map it replaced (test/support/expiring-reference.ts): after
- * every set and delete the same keys hold the same values, numbers and expiry, with keys of every UTF-16 kind, values as text, bytes or none, and the columns and index
- * started tiny so that probing, backward-shift deletion, compaction and growth all happen.
+ * every set and delete the same keys hold the same values, numbers and expiry, with keys of every UTF-16 kind, values as text, bytes or none, and the pages and index
+ * started tiny so that probing, backward-shift deletion, paging, compaction and growth all happen; with
+ * hundreds of keys, so that the index's incremental growth spans many writes (lookups, re-sets and deletes
+ * of keys still in the old table, tombstones); and entry numbers kept while the map grows.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -44,35 +46,85 @@ function expectSame(a: SlabMap, e: number, want: E): void {
   }
 }
 
+/** A SlabMap and the reference, fed the same operations (a set's horizon `horizon` after its time). */
+class Pair {
+  readonly a: SlabMap;
+  readonly b: ExpiringReference<E>;
+  private now = 0;
+  private n = 0;
+  constructor(capacity: number, initial: number, private readonly horizon: number) {
+    this.a = new SlabMap(capacity, initial);
+    this.b = new ExpiringReference<E>(capacity);
+  }
+  apply(o: Op, key: string): void {
+    if (o.type === 'delete') {
+      this.a.delete(key);
+      this.b.map.delete(key);
+      return;
+    }
+    this.now += o.dt;
+    const e = { expiresAt: this.now + o.ttl, n: this.n++, value: o.value };
+    this.a.set(key, e.value, e.n, e.expiresAt, this.now, this.now + this.horizon);
+    this.b.set(key, e, this.now, this.now + this.horizon);
+  }
+  /** The same size, and the same entry (or none) for each of `keys`. */
+  check(keys: readonly string[]): void {
+    expect(this.a.size).toBe(this.b.map.size);
+    for (const k of keys) {
+      const want = this.b.map.get(k);
+      if (want === undefined) expect(this.a.find(k)).toBe(-1);
+      else expectSame(this.a, this.a.find(k), want);
+    }
+  }
+}
+
 describe('SlabMap', () => {
   it('holds what the insertion-ordered Map held, after every set and delete', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 2, 4, 1024), keys, fc.array(op, { maxLength: 400, size: 'max' }), (capacity, initial, names, ops) => {
-        const a = new SlabMap(capacity, initial);
-        const b = new ExpiringReference<E>(capacity);
-        let now = 0;
-        let n = 0;
+        const pair = new Pair(capacity, initial, 100);
         for (const o of ops) {
-          const key = names[o.key]!;
-          if (o.type === 'delete') {
-            a.delete(key);
-            b.map.delete(key);
-          } else {
-            now += o.dt;
-            const e = { expiresAt: now + o.ttl, n: n++, value: o.value };
-            a.set(key, e.value, e.n, e.expiresAt, now, now + 100);
-            b.set(key, e, now, now + 100);
-          }
-          expect(a.size).toBe(b.map.size);
-          for (const k of names) {
-            const want = b.map.get(k);
-            if (want === undefined) expect(a.find(k)).toBe(-1);
-            else expectSame(a, a.find(k), want);
-          }
+          pair.apply(o, names[o.key]!);
+          pair.check(names);
         }
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('holds what the insertion-ordered Map held while its index grows across many writes (hundreds of keys)', () => {
+    const many = 400;
+    const manyOp: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ type: fc.constant('set' as const), key: fc.integer({ min: 0, max: many - 1 }), ttl: fc.integer({ min: 50, max: 5000 }), dt: fc.integer({ min: 0, max: 3 }), value: fc.oneof(fc.string({ maxLength: 8 }), fc.constant(undefined)) }) },
+      { weight: 1, arbitrary: fc.record({ type: fc.constant('delete' as const), key: fc.integer({ min: 0, max: many - 1 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 50, max: 600 }), fc.constantFrom(1, 2, 4, 16), fc.array(manyOp, { minLength: 200, maxLength: 1500 }), (capacity, initial, ops) => {
+        const names = Array.from({ length: many }, (_, i) => `key-${i}`);
+        const pair = new Pair(capacity, initial, 1000);
+        ops.forEach((o, step) => {
+          const key = names[o.key]!;
+          pair.apply(o, key);
+          // every key every 50 steps, else the key written and a few others
+          pair.check(step % 50 === 0 ? names : [key, names[(o.key * 7 + 1) % many]!, names[(o.key * 13 + 5) % many]!]);
+        });
+      }),
+      { numRuns: 30, endOnFailure: true }, // no shrinking: 1,500-step runs take minutes to shrink
+    );
+  });
+
+  it('keeps an entry its number while the map grows (pages added, the index moved), with no key set again', () => {
+    const a = new SlabMap(1_000_000, 4);
+    const numbers = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const key = `k-${i}`;
+      a.set(key, `v-${i}`, i, 1e12, i, 1e12);
+      if (i % 97 === 0) numbers.set(key, a.find(key));
+    }
+    for (const [key, e] of numbers) {
+      expect(a.find(key)).toBe(e);
+      expect(a.text(e)).toBe(`v-${key.slice(2)}`);
+    }
   });
 
   it('finds among many keys after deletes and expiry (probe chains, renumbering), and frees its slabs', () => {
