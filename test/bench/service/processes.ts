@@ -120,10 +120,10 @@ export async function startRouter(name: string, env: Record<string, string>, nod
   return start(name, [...command.slice(0, -1), ...nodeArgs, ...command.slice(-1)], { HOST: '127.0.0.1', ...env, PORT: String(port) }, port);
 }
 
-/** The bare fastify baseline. */
-export async function startBare(): Promise<ServerProcess> {
+/** The bare fastify baseline (`nodeArgs` before its own). */
+export async function startBare(nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  return start('bare fastify', ['--import', 'tsx', join(ROOT, 'test/bench/service/bare-server.ts'), String(port)], {}, port);
+  return start('bare fastify', [...nodeArgs, '--import', 'tsx', join(ROOT, 'test/bench/service/bare-server.ts'), String(port)], {}, port);
 }
 
 /** Wait until `/readyz` answers 200 (bus and store connected, state loaded). */
