@@ -122,6 +122,7 @@ export class JoinPrefetch {
     if (this.inner.kind === 'memory' || this.inner.state() !== 'connected') return;
     const { skipSubject, included, recent, ttlMs } = this.options;
     const marks: OutcomeMark[] = [];
+    let swept = false;
     for (const m of messages) {
       if (m.subject === skipSubject || this.ahead.has(m.seq)) continue;
       // only what the applier would join: a malformed message must not take its decision's mark
@@ -129,7 +130,12 @@ export class JoinPrefetch {
       if (!parsed.ok) continue;
       const id = parsed.outcome.decisionId;
       if (included(id, m.seq) || expiredById(id, m.timestampMs, ttlMs)) continue;
-      if (this.ahead.size + marks.length >= this.capacity && !this.sweep()) break;
+      if (this.ahead.size + marks.length >= this.capacity) {
+        // full: forget what is handled, once per batch (a sweep is a pass over every answer waiting)
+        if (swept || !this.sweep()) break;
+        swept = true;
+        if (this.ahead.size + marks.length >= this.capacity) break;
+      }
       marks.push({ decisionId: id, seq: m.seq, withRecord: !recent.isPersisted(id) });
     }
     if (marks.length === 0) return;

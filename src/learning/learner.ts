@@ -113,6 +113,8 @@ export class Learner {
     await this.retry('connect bus', () => bus.connect());
     const ensured = await this.retry('create streams', async () => {
       const outcomeStream = await bus.ensureStream({ name: names.outcomeStream, subjects: [this.deps.outcomeSubject, names.adminSubject] });
+      // applied outcomes: on NATS in the decision log's groups (decisionSubject); the embedded bus publishes
+      // them one by one on appliedSubject, which NATS streams keep too so their configuration is the same
       await bus.ensureStream({ name: names.decisionStream, subjects: [names.decisionSubject, names.appliedSubject] });
       await bus.ensureStream({ name: names.deadLetterStream, subjects: [names.deadLetterSubject] });
       return outcomeStream;

@@ -67,7 +67,7 @@ export class PolicyState {
     const snap = s as { format?: unknown; seq?: unknown; policy?: PolicySnapshot; applied?: unknown } | null;
     const earlier = snap?.format === SNAPSHOT_FORMAT_1;
     if (!snap || (snap.format !== SNAPSHOT_FORMAT && !earlier) || typeof snap.seq !== 'number' || !snap.policy || (earlier && !Array.isArray(snap.applied))) {
-      throw new InvalidStateError(this.policy.name, `not a ${SNAPSHOT_FORMAT} snapshot`);
+      throw new InvalidStateError(this.policy.name, `not a ${SNAPSHOT_FORMAT} snapshot (nor a ${SNAPSHOT_FORMAT_1} one)`);
     }
     const applied = earlier ? (snap.applied as unknown[]).flatMap((e) => (Array.isArray(e) && typeof e[0] === 'string' ? [e[0]] : [])) : [];
     this.policy.restore(snap.policy);
