@@ -14,6 +14,9 @@
  * takes the state of the last batch done and runs the batches still in the ring itself: nothing is lost and
  * the numbers do not change. A healthy worker wrongly given up on costs time, never a number.
  *
+ * `OffloadedReplicates` is what an accumulator holds: when to start a worker, hand it the state, replace it
+ * for a larger batch or give up after a failure; `ReplicateOffload` is one worker and its shared memory.
+ *
  * The worker is plain code evaluated in a worker thread: it registers tsx (the project ships TypeScript
  * sources) and imports this module, so it starts in about a quarter of a second; the accumulator keeps
  * going on its own thread until the worker says it is ready, and never waits for it to start.
@@ -49,15 +52,15 @@ export interface OffloadShape {
   readonly padded: number;
   readonly kind: BootstrapKernelKind;
   /** Fault injection (tests): before its batch of this index the worker throws, or hangs without a word. */
-  readonly failAtBatch?: number;
-  readonly hangAtBatch?: number;
+  readonly failAtBatch?: number | undefined;
+  readonly hangAtBatch?: number | undefined;
 }
 
 export interface OffloadStartOptions {
   /** Start a worker even on one core (tests). */
-  readonly anyCores?: boolean;
+  readonly anyCores?: boolean | undefined;
   /** Least time without a batch done before the worker is given up on (default STALL_MIN_MS). */
-  readonly stallMs?: number;
+  readonly stallMs?: number | undefined;
 }
 
 interface StateCopy {
@@ -313,6 +316,127 @@ function stopWorker(control: Int32Array, worker: Worker): void {
   Atomics.store(control, CLOSED, 1);
   Atomics.notify(control, POSTED);
   void worker.terminate().catch(() => undefined);
+}
+
+/** When and how an accumulator moves its replicate loops to a worker (`BootstrapOptions.offload`). */
+export interface OffloadOptions {
+  /** Rows seen before a worker starts (default OFFLOAD_AFTER_ROWS). */
+  readonly afterRows?: number;
+  /** Block until a started worker is ready instead of going on alone meanwhile (tests). */
+  readonly wait?: boolean;
+  /** A worker even on one core (tests). */
+  readonly anyCores?: boolean;
+  /** The least time without a batch done before a worker is given up on. */
+  readonly stallMs?: number;
+  /** Fault injection (tests): the worker throws, or hangs without a word, before that batch. */
+  readonly failAtBatch?: number;
+  readonly hangAtBatch?: number;
+}
+
+/** How an accumulator's replicate loops ran (for reports and tests). */
+export interface OffloadReport {
+  /** Workers started. */
+  readonly workers: number;
+  /** Batches whose replicates ran on the worker thread. */
+  readonly batches: number;
+  /** Workers that failed, whose batches the accumulator ran itself (the numbers are the same). */
+  readonly recoveries: number;
+}
+
+/**
+ * Rows after which the replicate loops move to a worker thread, when there is a second core: below it an
+ * accumulator never starts one (the worker takes about 0.25 s of CPU to start).
+ */
+export const OFFLOAD_AFTER_ROWS = 32_768;
+/** Rows per table of a worker at least (the `ope` batch): smaller batches share its tables. */
+const MIN_TABLE_ROWS = 4096;
+
+/** An accumulator dropped without its result still stops its worker (the target: its `AccumulatorState`). */
+const leftWorkers = new FinalizationRegistry<() => void>((stop) => stop());
+
+/**
+ * One accumulator's workers over its life: one started past `afterRows`, handed the state once ready
+ * (never waited for), replaced by a larger one for a larger batch, and after a failure none again.
+ */
+export class OffloadedReplicates {
+  private offload: ReplicateOffload | null = null;
+  private givenUp: boolean;
+  private workers = 0;
+  private batches = 0;
+  private recoveries = 0;
+
+  constructor(
+    private readonly options: OffloadOptions | false,
+    private readonly shape: Pick<OffloadShape, 'replicates' | 'padded' | 'kind'>,
+    private readonly owner: AccumulatorState,
+  ) {
+    this.givenUp = options === false;
+  }
+
+  get report(): OffloadReport {
+    return { workers: this.workers, batches: this.batches + (this.offload?.active ? this.offload.batchesDone : 0), recoveries: this.recoveries };
+  }
+
+  /**
+   * The worker's table for the next batch (of a table of `capacity` rows, after `rows` rows in all): its
+   * rows at stride `stride`; null when this batch runs here (no worker ready, or one that just failed,
+   * whose state and unfinished batches are back here).
+   */
+  table(capacity: number, rows: number): { table: Float64Array; stride: number } | null {
+    const offload = this.running(capacity, rows);
+    const table = offload?.table() ?? null;
+    if (offload && table) return { table, stride: offload.shape.capacity };
+    if (offload) this.end(); // it failed: taken back inside `table()`
+    return null;
+  }
+
+  /** The batch written into the table from `table()` has `size` rows: the worker runs it. */
+  post(size: number): void {
+    this.offload!.post(size);
+  }
+
+  /** Every batch's replicates and the state back here; the worker stopped (a later batch may start another). */
+  end(): void {
+    const offload = this.offload;
+    if (!offload) return;
+    this.offload = null;
+    leftWorkers.unregister(this.owner);
+    offload.finish();
+    if (offload.recovered) {
+      this.recoveries++;
+      this.givenUp = true;
+    }
+    this.batches += offload.batchesDone;
+  }
+
+  /** The worker to hand this batch, once handed the state; starts or replaces one as needed. */
+  private running(capacity: number, rows: number): ReplicateOffload | null {
+    if (this.offload && (this.offload.shape.capacity < capacity || (!this.offload.active && this.offload.failed()))) {
+      if (this.offload.failed()) this.givenUp = true;
+      this.end();
+    }
+    const options = this.options;
+    if (this.givenUp || options === false) return null;
+    if (!this.offload) {
+      if (rows < (options.afterRows ?? OFFLOAD_AFTER_ROWS)) return null;
+      const offload = ReplicateOffload.start(
+        { ...this.shape, capacity: Math.max(capacity, MIN_TABLE_ROWS), failAtBatch: options.failAtBatch, hangAtBatch: options.hangAtBatch },
+        { anyCores: options.anyCores, stallMs: options.stallMs },
+      );
+      if (!offload) {
+        this.givenUp = true;
+        return null;
+      }
+      this.workers++;
+      this.offload = offload;
+      leftWorkers.register(this.owner, offload.stopper(), this.owner);
+      if (options.wait) offload.waitReady();
+    }
+    if (this.offload.active) return this.offload;
+    if (!this.offload.ready()) return null;
+    this.offload.handOver(this.owner);
+    return this.offload;
+  }
 }
 
 /** The worker's side: run each batch posted, in order, until asked to stop. */

@@ -20,7 +20,9 @@ import { InvalidConfigError } from '../../policies/errors.ts';
 import type { RowBatch } from './batch.ts';
 import type { Estimator } from './estimator.ts';
 import { addReplicates, bootstrapKernel, defaultKernelKind, type BootstrapKernelKind } from './bootstrap-kernel.ts';
-import { ReplicateOffload, type AccumulatorState } from './bootstrap-offload.ts';
+import { OffloadedReplicates, type OffloadOptions, type OffloadReport } from './bootstrap-offload.ts';
+
+export { OFFLOAD_AFTER_ROWS, type OffloadReport } from './bootstrap-offload.ts';
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 200;
 
@@ -31,11 +33,6 @@ export interface Estimate {
 
 /** Moments per block of the kernels (see bootstrap-kernel.ts). */
 const BLOCK = 4;
-/**
- * Rows after which the replicate loops move to a worker thread (bootstrap-offload.ts), when there is a
- * second core: below it an accumulator never starts one (the worker takes about 0.25 s of CPU to start).
- */
-export const OFFLOAD_AFTER_ROWS = 32_768;
 
 /** Row 0's position of distinct moment d in a moment table whose blocks hold `stride` rows. */
 function place(d: number, stride: number): number {
@@ -47,35 +44,10 @@ export interface BootstrapOptions {
   readonly kernel?: BootstrapKernelKind;
   /**
    * The replicate loops on a worker thread (the same numbers either way): `false` never; by default after
-   * OFFLOAD_AFTER_ROWS rows, where there is more than one core. `wait` (tests): block until the worker is
-   * ready instead of going on alone meanwhile; `anyCores` (tests): a worker even on one core; `stallMs`: the
-   * least time without a batch done before a worker is given up on; `failAtBatch` / `hangAtBatch` (fault
-   * injection): the worker throws, or hangs without a word, before that batch.
+   * OFFLOAD_AFTER_ROWS rows, where there is more than one core (see OffloadOptions).
    */
-  readonly offload?:
-    | false
-    | {
-        readonly afterRows?: number;
-        readonly wait?: boolean;
-        readonly anyCores?: boolean;
-        readonly stallMs?: number;
-        readonly failAtBatch?: number;
-        readonly hangAtBatch?: number;
-      };
+  readonly offload?: false | OffloadOptions;
 }
-
-/** How an accumulator's replicate loops ran (for reports and tests). */
-export interface OffloadReport {
-  /** Workers started. */
-  readonly workers: number;
-  /** Batches whose replicates ran on the worker thread. */
-  readonly batches: number;
-  /** Workers that failed, whose batches the accumulator ran itself (the numbers are the same). */
-  readonly recoveries: number;
-}
-
-/** An accumulator dropped without its result still stops its worker. */
-const leftWorkers = new FinalizationRegistry<() => void>((stop) => stop());
 
 export class BootstrapAccumulator {
   /** Where each estimator's moments start in the full layout (every estimator's moments, in order). */
@@ -100,14 +72,8 @@ export class BootstrapAccumulator {
   private table = new Float64Array(0);
   private readonly rng: Rng;
   private readonly kernel: BootstrapKernelKind;
-  private readonly offloadOptions: Exclude<BootstrapOptions['offload'], undefined>;
-  /** The worker: starting (not handed over yet) or running this accumulator's replicates. */
-  private offload: ReplicateOffload | null = null;
-  private offloaded = 0;
-  private workers = 0;
-  private offloadGivenUp = false;
-  private recoveries = 0;
-  private readonly owner: AccumulatorState;
+  /** The worker thread that runs the replicate loops, when there is one. */
+  private readonly offload: OffloadedReplicates;
 
   constructor(
     readonly estimators: readonly Estimator[],
@@ -147,18 +113,13 @@ export class BootstrapAccumulator {
     this.row = new Float64Array(w);
     this.rng = new Rng(seed, 'bootstrap');
     this.kernel = options.kernel ?? defaultKernelKind();
-    this.offloadOptions = options.offload ?? {};
-    this.owner = {
-      rng: this.rng,
-      repSums: this.repSums,
-      repN: this.repN,
-      replay: (table, capacity, size) => this.replay(table, capacity, size),
-    };
+    const owner = { rng: this.rng, repSums: this.repSums, repN: this.repN, replay: (table: Float64Array, capacity: number, size: number) => this.replay(table, capacity, size) };
+    this.offload = new OffloadedReplicates(options.offload ?? {}, { replicates, padded: this.padded, kind: this.kernel }, owner);
   }
 
   /** How the replicate loops ran so far. */
   get offloadReport(): OffloadReport {
-    return { workers: this.workers, batches: this.offloaded + (this.offload?.active ? this.offload.batchesDone : 0), recoveries: this.recoveries };
+    return this.offload.report;
   }
 
   /** Where each estimator's moments go in the moment table of the current stride (see `add`). */
@@ -182,15 +143,14 @@ export class BootstrapAccumulator {
     const padded = this.padded;
     const blocks = padded / BLOCK;
     const kernel = this.replicates > 0 ? bootstrapKernel(this.kernel, batch.capacity, blocks) : null;
-    const offload = kernel ? this.offloadFor(batch.capacity) : null;
-    const shared = offload?.table() ?? null;
+    const shared = kernel ? this.offload.table(batch.capacity, this.n) : null;
     // the rows' distinct moments once, into the worker's next table, the kernel's batch (block t, row i,
     // lane m at (t * stride + i) * BLOCK + m) or, for point estimates alone, a table of the same layout
     let x: Float64Array;
     let stride: number;
-    if (offload && shared) {
-      x = shared;
-      stride = offload.shape.capacity;
+    if (shared) {
+      x = shared.table;
+      stride = shared.stride;
     } else if (kernel) {
       x = kernel.x;
       stride = kernel.capacity;
@@ -225,78 +185,11 @@ export class BootstrapAccumulator {
     // then the replicates four at a time: the kernel's counts (replicate after replicate in the generator's
     // stream, two 16-bit counts per 32-bit output) and count-weighted sums of every moment, on the worker
     // (which runs the same loop) or here
-    if (offload && shared) {
-      offload.post(size);
+    if (shared) {
+      this.offload.post(size);
       return;
     }
-    // the worker failed: its state and the batches it had not run are back here; so is every later batch
-    if (offload?.recovered) this.endOffload();
     addReplicates(kernel, this.rng, size, this.replicates, padded, this.repSums, this.repN);
-  }
-
-  /**
-   * The worker for a batch table of `capacity` rows, once running; starts it past the row threshold and
-   * hands over the state once it is ready (the accumulator never waits for it to start, unless asked).
-   */
-  private offloadFor(capacity: number): ReplicateOffload | null {
-    const options = this.offloadOptions;
-    if (options === false || this.offloadGivenUp) return null;
-    let offload = this.offload;
-    if (offload && !offload.active && (offload.failed() || offload.shape.capacity < capacity)) {
-      // a worker that failed before it took anything (the state never left), or a table too small
-      if (offload.failed()) this.offloadGivenUp = true;
-      this.endOffload();
-      return null;
-    }
-    if (offload?.active && offload.shape.capacity < capacity) {
-      this.endOffload();
-      if (this.offloadGivenUp) return null;
-      offload = null;
-    }
-    if (!offload) {
-      if (this.n < (options.afterRows ?? OFFLOAD_AFTER_ROWS)) return null;
-      offload = ReplicateOffload.start(
-        {
-          capacity: Math.max(capacity, 4096),
-          replicates: this.replicates,
-          padded: this.padded,
-          kind: this.kernel,
-          ...(options.failAtBatch !== undefined ? { failAtBatch: options.failAtBatch } : {}),
-          ...(options.hangAtBatch !== undefined ? { hangAtBatch: options.hangAtBatch } : {}),
-        },
-        {
-          ...(options.anyCores !== undefined ? { anyCores: options.anyCores } : {}),
-          ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
-        },
-      );
-      if (!offload) {
-        this.offloadGivenUp = true;
-        return null;
-      }
-      this.workers++;
-      this.offload = offload;
-      leftWorkers.register(this, offload.stopper(), this.owner);
-      if (options.wait) offload.waitReady();
-    }
-    if (offload.active) return offload;
-    if (!offload.ready()) return null;
-    offload.handOver(this.owner);
-    return offload;
-  }
-
-  /** The worker's batches and its state back here; the worker stopped. */
-  private endOffload(): void {
-    const offload = this.offload;
-    if (!offload) return;
-    this.offload = null;
-    leftWorkers.unregister(this.owner);
-    const wasActive = offload.active;
-    offload.finish();
-    if (offload.recovered) {
-      this.recoveries++;
-      this.offloadGivenUp = true;
-    }
-    if (wasActive || offload.recovered) this.offloaded += offload.batchesDone;
   }
 
   /** One batch's replicates here, from a worker's table (rows at stride `capacity`) it did not get to run. */
@@ -315,7 +208,7 @@ export class BootstrapAccumulator {
 
   /** Also the bootstrap standard error of each estimator (standard deviation of its replicates). */
   detailedResult(): { estimates: Record<string, Estimate>; stdErrors: Record<string, number> } {
-    this.endOffload();
+    this.offload.end();
     const out: Record<string, Estimate> = {};
     const stdErrors: Record<string, number> = {};
     const values = new Float64Array(this.replicates);
