@@ -7,7 +7,7 @@
 import type { BenchRow } from './harness.ts';
 import { SlabMap } from '../../src/store/slab-map.ts';
 
-export interface FillFigures {
+interface FillFigures {
   readonly seconds: number;
   readonly maxMs: number;
   readonly maxAt: number;
@@ -18,8 +18,8 @@ export interface FillFigures {
   readonly rssEndMB: number;
 }
 
-export function fill(make: (capacity: number) => { set(key: string, value: undefined, num: number, expiresAt: number, now: number, horizon: number): void }, n = 2_000_000): FillFigures {
-  const map = make(n);
+function fill(n = 2_000_000): FillFigures {
+  const map = new SlabMap(n);
   const ttl = 3_600_000;
   let maxMs = 0;
   let maxAt = 0;
@@ -45,7 +45,7 @@ export function fill(make: (capacity: number) => { set(key: string, value: undef
 }
 
 export async function bench(): Promise<BenchRow[]> {
-  const runs = [0, 1, 2].map(() => fill((capacity) => new SlabMap(capacity)));
+  const runs = [0, 1, 2].map(() => fill());
   const median = (f: (r: FillFigures) => number): number => runs.map(f).sort((a, b) => a - b)[1]!;
   const group = 'store';
   const r = runs.find((x) => x.maxMs === median((y) => y.maxMs))!;
