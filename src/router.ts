@@ -54,6 +54,12 @@ export interface RouterOptions {
   readonly defaultMetrics?: boolean;
   /** Time allowed for draining buffers at shutdown. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Embedded mode's table sizes: the decisions the in-memory store keeps (default 1,000,000) and the
+   * messages each embedded stream keeps (200,000). Experiments shrink them to see a router whose tables
+   * are full and reuse their memory (test/bench/service/in-process.ts).
+   */
+  readonly embeddedCapacity?: { readonly decisions?: number; readonly messagesPerStream?: number };
 }
 
 export interface Router {
@@ -67,6 +73,8 @@ export interface Router {
   /** Both served policies: route and retry. */
   readonly policies: ServedPolicies;
   readonly learner: Learner;
+  /** The decision path under `POST /v1/route` and the retry service, without HTTP (its input is not validated here: experiments). */
+  readonly decisions: DecisionService;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Listen on config.host:config.port and start learning in the background; resolves with the address. */
@@ -85,8 +93,8 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   // one empties another fills, and V8 sees a few large chunks instead of a backing store per 64 KB
   const arena = new SlabArena();
   const metrics = createMetrics(approval, { defaultMetrics: options.defaultMetrics ?? false, slabs: arena });
-  const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus({ arena }));
-  const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore({ arena }));
+  const bus: Bus = options.bus ?? (config.natsUrl ? new NatsBus({ servers: config.natsUrl, name: `router-${config.replicaId}` }) : new EmbeddedBus({ arena, ...(options.embeddedCapacity?.messagesPerStream !== undefined ? { maxMessagesPerStream: options.embeddedCapacity.messagesPerStream } : {}) }));
+  const store: Store = options.store ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl, prefix: names.keyPrefix }) : new MemoryStore({ arena, ...(options.embeddedCapacity?.decisions !== undefined ? { maxDecisions: options.embeddedCapacity.decisions } : {}) }));
   // embedded mode: the recent-decision cache reads the in-memory store's entries instead of copies (a
   // store given by the caller may be shared with other routers, each with a cache of its own)
   const ownMemoryStore = options.store === undefined && store instanceof MemoryStore ? store : undefined;
@@ -249,6 +257,7 @@ export async function createRouter(config: Config, options: RouterOptions = {}):
   const drain = options.drainTimeoutMs ?? 5000;
   return {
     config,
+    decisions,
     names,
     app,
     bus,

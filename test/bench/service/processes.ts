@@ -145,7 +145,11 @@ export async function waitReady(p: ServerProcess, timeoutMs = 30_000): Promise<v
 export type Scrape = ReadonlyMap<string, number>;
 
 export async function scrape(p: ServerProcess): Promise<Scrape> {
-  const text = await (await fetch(`${p.url}/metrics`)).text();
+  return parseScrape(await (await fetch(`${p.url}/metrics`)).text());
+}
+
+/** Prometheus text as a `Scrape`. */
+export function parseScrape(text: string): Scrape {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
