@@ -3,7 +3,7 @@
  * never on stdout, so `--json` output stays machine-readable.
  *
  * - On a terminal (`isTTY`): one line redrawn in place (`\r` + clear line), at most every `redrawMs`:
- *   `label [#####.....]  42.0%  84,000/200,000  61.2k/s  ETA 0:02`.
+ *   `label [#####.....]  42.0%  84,000/200,000 rows  61.2k rows/s  ETA 0:02`.
  * - Off a terminal (CI logs, pipes): one plain line every `intervalMs` (default 5 s), no control characters.
  * - Nothing at all for work that finishes within `showAfterMs` (default 1 s): short commands stay quiet.
  * - `total` may be unknown (0 or undefined): then counts and rate only.
@@ -142,7 +142,7 @@ export function createProgress(options: ProgressOptions): Progress {
       const elapsed = now() - start;
       if (tty && shown) stream.write('\r\x1b[2K');
       if (shown || elapsed >= showAfterMs) {
-        stream.write(`${label}: ${formatCount(done)} ${unit} in ${formatDuration(elapsed / 1000)} (${formatRate(rate(done, elapsed))})\n`);
+        stream.write(`${label}: ${formatCount(done)} ${unit} in ${formatDuration(elapsed / 1000)} (${formatRate(rate(done, elapsed), unit)})\n`);
       }
     },
     get done() {
@@ -161,9 +161,9 @@ function describe(done: number, total: number, elapsedMs: number, unit: string):
   if (total > 0) {
     const frac = Math.min(1, done / total);
     const eta = r > 0 ? Math.max(0, (total - done) / r) : NaN;
-    return `  ${(frac * 100).toFixed(1).padStart(5)}%  ${formatCount(done)}/${formatCount(total)} ${unit}  ${formatRate(r)}  ETA ${Number.isFinite(eta) ? formatDuration(eta) : '?'}`;
+    return `  ${(frac * 100).toFixed(1).padStart(5)}%  ${formatCount(done)}/${formatCount(total)} ${unit}  ${formatRate(r, unit)}  ETA ${Number.isFinite(eta) ? formatDuration(eta) : '?'}`;
   }
-  return `  ${formatCount(done)} ${unit}  ${formatRate(r)}  elapsed ${formatDuration(elapsedMs / 1000)}`;
+  return `  ${formatCount(done)} ${unit}  ${formatRate(r, unit)}  elapsed ${formatDuration(elapsedMs / 1000)}`;
 }
 
 function bar(done: number, total: number, width: number): string {
@@ -183,11 +183,20 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Items per second, human-scaled: "950/s", "61.2k/s", "1.3M/s". */
-export function formatRate(perSecond: number): string {
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M/s`;
-  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`;
-  return `${perSecond.toFixed(0)}/s`;
+/**
+ * Units per second, human-scaled: "950/s", "61.2k/s", "1.3M/s"; with `unit`, named: "61.2k rows/s"; a
+ * rate of kB (a file read) as bytes: "950 kB/s", "4.8 MB/s", "1.2 GB/s".
+ */
+export function formatRate(perSecond: number, unit?: string): string {
+  if (unit === 'kB') {
+    if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} GB/s`;
+    if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} MB/s`;
+    return `${perSecond.toFixed(0)} kB/s`;
+  }
+  const per = unit === undefined ? '/s' : ` ${unit}/s`;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M${per}`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k${per}`;
+  return `${perSecond.toFixed(0)}${per}`;
 }
 
 /** Seconds as "m:ss" (or "h:mm:ss"); sub-10-second durations as "3.2s". */

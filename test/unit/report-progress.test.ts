@@ -44,7 +44,7 @@ describe('progress', () => {
     const text = out.text();
     expect(text).toContain('\r\x1b[2Ksim [');
     expect(text).toMatch(/ETA \d/);
-    expect(text).toContain('500/s');
+    expect(text).toContain('500 items/s');
     expect(text).toMatch(/\n$/);
     expect(text).toContain('sim: 1,000 items in 2.0s');
     // redraws are throttled: at most one per 100 ms over the second that is shown
@@ -66,8 +66,8 @@ describe('progress', () => {
     const lines = text.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(4);
     expect(lines.length).toBeLessThanOrEqual(7);
-    expect(lines[0]).toMatch(/^ope {2}[\d,]+ rows {2}1\.0k\/s {2}elapsed/);
-    expect(lines.at(-1)).toBe('ope: 10,000 rows in 0:10 (1.0k/s)');
+    expect(lines[0]).toMatch(/^ope {2}[\d,]+ rows {2}1\.0k rows\/s {2}elapsed/);
+    expect(lines.at(-1)).toBe('ope: 10,000 rows in 0:10 (1.0k rows/s)');
   });
 
   it('disabled and noop progress write nothing', () => {
@@ -91,5 +91,10 @@ describe('progress', () => {
     expect(formatRate(950)).toBe('950/s');
     expect(formatRate(61_234)).toBe('61.2k/s');
     expect(formatRate(1_300_000)).toBe('1.3M/s');
+    expect(formatRate(61_234, 'rows')).toBe('61.2k rows/s');
+    // a rate of kB (a file read) in bytes, not '4.8k/s' next to 'kB'
+    expect(formatRate(950, 'kB')).toBe('950 kB/s');
+    expect(formatRate(4_800, 'kB')).toBe('4.8 MB/s');
+    expect(formatRate(1_234_567, 'kB')).toBe('1.2 GB/s');
   });
 });
