@@ -97,6 +97,8 @@ export class SlabMap {
   private count = 0;
   /** Entry e is slot e & slotMask of page e >>> pageBits; page p sits at pages[p & pageMask]. */
   private readonly pageBits: number;
+  /** Page numbers are entry numbers >>> pageBits, modulo this (the ring's 2^30 entries in pages). */
+  private readonly pageNumbers: number;
   private readonly pageEntries: number;
   private readonly slotMask: number;
   private pages: (Page | undefined)[];
@@ -124,6 +126,7 @@ export class SlabMap {
     if (n < 1 || (n & (n - 1)) !== 0 || n > 1 << 20) throw new RangeError(`SlabMap: initialEntries must be a power of two up to 2^20, got ${n}`);
     this.pageEntries = n;
     this.pageBits = 31 - Math.clz32(n);
+    this.pageNumbers = (ENTRY_MASK >>> this.pageBits) + 1;
     this.slotMask = n - 1;
     this.pages = new Array<Page | undefined>(4).fill(undefined);
     this.pageMask = 3;
@@ -439,9 +442,8 @@ export class SlabMap {
       // the page table full: twice as many slots, the pages in use placed by their numbers (pointers only)
       const size = 2 * this.pages.length;
       const pages = new Array<Page | undefined>(size).fill(undefined);
-      const pageNumbers = (ENTRY_MASK >>> this.pageBits) + 1;
       for (let k = 0; k < this.pagesInUse; k++) {
-        const q = (this.firstPage + k) % pageNumbers;
+        const q = (this.firstPage + k) % this.pageNumbers;
         pages[q & (size - 1)] = this.pages[q & this.pageMask];
       }
       this.pages = pages;
@@ -462,10 +464,15 @@ export class SlabMap {
     const k = this.firstPage & this.pageMask;
     const page = this.pages[k]!;
     this.pages[k] = undefined;
+    this.recycle(page);
+    this.firstPage = (this.firstPage + 1) % this.pageNumbers;
+    this.pagesInUse--;
+  }
+
+  /** A page no entry uses any more: cleared, and kept for the next one (up to POOL). */
+  private recycle(page: Page): void {
     page.live.fill(0);
     if (this.pool.length < POOL) this.pool.push(page);
-    this.firstPage = (this.firstPage + 1) % ((ENTRY_MASK >>> this.pageBits) + 1);
-    this.pagesInUse--;
   }
 
   /**
@@ -475,13 +482,13 @@ export class SlabMap {
   private compact(): void {
     const old = this.pages;
     const oldMask = this.pageMask;
-    const oldBits = this.pageBits;
+    const bits = this.pageBits;
     const oldFirst = this.firstPage;
     const oldInUse = this.pagesInUse;
     const head = this.head;
     const used = this.used;
     const slotMask = this.slotMask;
-    const at = (e: number): Page => old[(e >>> oldBits) & oldMask]!;
+    const at = (e: number): Page => old[(e >>> bits) & oldMask]!;
     this.pages = new Array<Page | undefined>(Math.max(4, this.pages.length)).fill(undefined);
     this.pageMask = this.pages.length - 1;
     this.pagesInUse = 0;
@@ -498,12 +505,7 @@ export class SlabMap {
       this.used++;
       this.write(m, from.hashes[i]!, from.expires[i]!, from.nums[i]!, from.slabOf[i]!, from.offsetOf[i]!, from.keyLengthOf[i]!, from.valueLengthOf[i]!);
     }
-    const pageNumbers = (ENTRY_MASK >>> oldBits) + 1;
-    for (let k = 0; k < oldInUse; k++) {
-      const page = old[((oldFirst + k) % pageNumbers) & oldMask]!;
-      page.live.fill(0);
-      if (this.pool.length < POOL) this.pool.push(page);
-    }
+    for (let k = 0; k < oldInUse; k++) this.recycle(old[((oldFirst + k) % this.pageNumbers) & oldMask]!);
     this.old = null;
     this.reindex();
   }

@@ -6,6 +6,7 @@
  */
 import type { BenchRow } from './harness.ts';
 import { SlabMap } from '../../src/store/slab-map.ts';
+import { median as medianOf } from './service/processes.ts';
 
 interface FillFigures {
   readonly seconds: number;
@@ -46,7 +47,7 @@ function fill(n = 2_000_000): FillFigures {
 
 export async function bench(): Promise<BenchRow[]> {
   const runs = [0, 1, 2].map(() => fill());
-  const median = (f: (r: FillFigures) => number): number => runs.map(f).sort((a, b) => a - b)[1]!;
+  const median = (f: (r: FillFigures) => number): number => medianOf(runs.map(f));
   const group = 'store';
   const r = runs.find((x) => x.maxMs === median((y) => y.maxMs))!;
   return [

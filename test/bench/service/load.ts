@@ -53,7 +53,8 @@ export function routeBody(i: number, transactionId: string): string {
 const TEMPLATES = Array.from({ length: 16 }, (_, i) => routeBody(i, '@TX@').split('@TX@') as [string, string]);
 let runs = 0;
 
-function percentile(sorted: Float64Array, q: number): number {
+/** Quantile `q` of ascending `sorted` (the element at rank floor(q n)); NaN when empty. */
+export function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
