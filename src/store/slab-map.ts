@@ -8,10 +8,15 @@
  *
  * Keys are strings, values bytes or text, with a number each, and nothing is a JavaScript object per
  * entry: the entries are columns of typed arrays, keys (as UTF-16 code units) and values (as UTF-8) live in
- * `ByteSlabs`, and the index is an open-addressing table of entry numbers (linear probing, backward-shift
- * deletion, so no tombstones in the table in use; only a table being grown from holds them). A million decisions kept for their TTL are then nothing the
- * garbage collector traces or copies: with JS objects per entry, every young collection under load copied
- * the last few thousand decisions' keys, views and entry objects, and those pauses were the router's p99.
+ * `ByteSlabs`, and the index is an open-addressing table of entry numbers and key hashes side by side
+ * (linear probing, backward-shift deletion, so no tombstones in the table in use; only a table being grown
+ * from holds them). A million decisions kept for their TTL are then nothing the garbage collector traces
+ * or copies: with JS objects per entry, every young collection under load copied the last few thousand
+ * decisions' keys, views and entry objects, and those pauses were the router's p99. A probe reads an
+ * entry's page only where the hash in the slot matches, and a deletion's backward shift reads none: with
+ * the hashes only in the entries' pages, every occupied slot a probe or a shift passed was a random read
+ * elsewhere, which in the router's full store of a million decisions cost about 1.5 µs a decision in one
+ * process and more under HTTP (docs/performance.md).
  *
  * Nothing stalls while a map fills: the columns are pages of a fixed number of entries, added one at a
  * time as the back of the ring reaches a new page and handed back (to a small pool) as the front leaves
@@ -34,7 +39,11 @@ import type { SlabArena } from './slab-arena.ts';
 
 /** Entries per page (and half the first index's slots) to start with; tests start small to exercise paging. */
 const INITIAL_ENTRIES = 1024;
-/** Entry numbers are ring positions modulo 2^30 (an index slot holds the number + 1 in an Int32Array). */
+/**
+ * Entry numbers are ring positions modulo 2^30. An index slot is two Int32Array cells: the entry's number
+ * + 1 (0 for an empty slot), then its key's hash, so that a probe compares hashes without reading the
+ * entry's page (a random memory access per slot passed, in a table of a million entries).
+ */
 const ENTRY_MASK = (1 << 30) - 1;
 /** An index slot whose entry moved or went while the table was being migrated. */
 const TOMBSTONE = -1;
@@ -107,7 +116,7 @@ export class SlabMap {
   private firstPage = 0;
   private pagesInUse = 0;
   private readonly pool: Page[] = [];
-  /** Entry number + 1 per slot, 0 for an empty slot; at most half full. */
+  /** Per slot, the entry number + 1 (0 for an empty slot) and the key's hash (see ENTRY_MASK); at most half full. */
   private index: Int32Array;
   private mask: number;
   /** While the index grows: the table it grows from, and how many of its slots have been moved so far. */
@@ -132,8 +141,8 @@ export class SlabMap {
     this.pageMask = 3;
     // at least 4 slots: a table that starts to grow at more than half full then keeps an empty slot, which
     // ends every probe of it while it is the old table (no insert goes there, only tombstones)
-    this.index = new Int32Array(Math.max(4, 2 * n));
-    this.mask = this.index.length - 1;
+    this.index = new Int32Array(2 * Math.max(4, 2 * n));
+    this.mask = this.index.length / 2 - 1;
   }
 
   get size(): number {
@@ -160,12 +169,11 @@ export class SlabMap {
     const slotMask = this.slotMask;
     for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
       if (n++ > mask) throw brokenIndex();
-      const s = table[i]!;
+      const s = table[2 * i]!;
       if (s === 0) return -1;
-      if (s < 0) continue;
+      if (s < 0 || table[2 * i + 1] !== h) continue;
       const e = s - 1;
-      const page = pages[(e >>> bits) & pageMask]!;
-      if (page.hashes[e & slotMask] === h && this.keyIs(page, e & slotMask, key)) return e;
+      if (this.keyIs(pages[(e >>> bits) & pageMask]!, e & slotMask, key)) return e;
     }
   }
 
@@ -272,25 +280,26 @@ export class SlabMap {
     let i = h & mask;
     for (let n = 0; ; i = (i + 1) & mask) {
       if (n++ > mask) throw brokenIndex();
-      const s = index[i]!;
+      const s = index[2 * i]!;
       if (s === 0) break;
+      if (index[2 * i + 1] !== h) continue;
       const old = s - 1;
-      const page = pages[(old >>> bits) & pageMask]!;
-      if (page.hashes[old & slotMask] === h && this.keyIs(page, old & slotMask, key)) {
-        index[i] = e + 1;
+      if (this.keyIs(pages[(old >>> bits) & pageMask]!, old & slotMask, key)) {
+        index[2 * i] = e + 1;
         this.kill(old);
         return;
       }
     }
-    index[i] = e + 1;
+    index[2 * i] = e + 1;
+    index[2 * i + 1] = h;
     const previous = this.old === null ? -1 : this.probe(this.old, this.oldMask, h, key);
     if (previous >= 0) {
-      this.old![this.slotIn(this.old!, this.oldMask, previous, h)] = TOMBSTONE;
+      this.old![2 * this.slotIn(this.old!, this.oldMask, previous, h)] = TOMBSTONE;
       this.kill(previous);
       return;
     }
     this.count++;
-    if (this.count * 2 > index.length) this.grow();
+    if (this.count * 2 > mask + 1) this.grow();
   }
 
   /** Start moving the index into a table twice its size (a move still under way is finished first). */
@@ -300,25 +309,27 @@ export class SlabMap {
     this.oldMask = this.mask;
     this.migrated = 0;
     this.index = new Int32Array(2 * this.old.length);
-    this.mask = this.index.length - 1;
+    this.mask = this.index.length / 2 - 1;
   }
 
   /** Move up to `slots` more slots of the old table into the current one (a tombstone left behind). */
   private migrate(slots = MIGRATE_STEP): void {
     const old = this.old;
     if (old === null) return;
-    const end = Math.min(old.length, this.migrated + slots);
+    const end = Math.min(this.oldMask + 1, this.migrated + slots);
     const index = this.index;
     const mask = this.mask;
     for (let k = this.migrated; k < end; k++) {
-      const s = old[k]!;
+      const s = old[2 * k]!;
       if (s <= 0) continue;
-      const e = s - 1;
-      index[this.emptySlot(index, mask, this.page(e).hashes[e & this.slotMask]!)] = s;
-      old[k] = TOMBSTONE;
+      const h = old[2 * k + 1]!;
+      const i = this.emptySlot(index, mask, h);
+      index[2 * i] = s;
+      index[2 * i + 1] = h;
+      old[2 * k] = TOMBSTONE;
     }
     this.migrated = end;
-    if (end === old.length) this.old = null;
+    if (end === this.oldMask + 1) this.old = null;
   }
 
   private expireFront(now: number, horizon: number, budget = 4): void {
@@ -376,9 +387,11 @@ export class SlabMap {
     const m = this.nextEntry();
     this.write(m, h, expiresAt, num, slab, offset, keyLength, valueLength);
     // the key is not in the index now: the first empty slot on its probe path in the current table
-    this.index[this.emptySlot(this.index, this.mask, h)] = m + 1;
+    const slot = this.emptySlot(this.index, this.mask, h);
+    this.index[2 * slot] = m + 1;
+    this.index[2 * slot + 1] = h;
     this.count++;
-    if (this.count * 2 > this.index.length) this.grow();
+    if (this.count * 2 > this.mask + 1) this.grow();
   }
 
   /** Write a new entry at the back (not yet in the index); answers its number. */
@@ -512,16 +525,19 @@ export class SlabMap {
 
   /** Rebuild the index from the live entries (a table at most half full). */
   private reindex(): void {
-    let slots = this.index.length;
+    let slots = this.mask + 1;
     while (this.count * 2 > slots) slots *= 2;
-    const index = slots === this.index.length ? this.index.fill(0) : new Int32Array(slots);
+    const index = slots === this.mask + 1 ? this.index.fill(0) : new Int32Array(2 * slots);
     const mask = slots - 1;
     for (let k = 0; k < this.used; k++) {
       const e = (this.head + k) & ENTRY_MASK;
       const page = this.page(e);
       const i = e & this.slotMask;
       if (page.live[i] === 0) continue;
-      index[this.emptySlot(index, mask, page.hashes[i]!)] = e + 1;
+      const h = page.hashes[i]!;
+      const slot = this.emptySlot(index, mask, h);
+      index[2 * slot] = e + 1;
+      index[2 * slot + 1] = h;
     }
     this.index = index;
     this.mask = mask;
@@ -531,7 +547,7 @@ export class SlabMap {
   private emptySlot(table: Int32Array, mask: number, h: number): number {
     for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
       if (n++ > mask) throw brokenIndex();
-      if (table[i] === 0) return i;
+      if (table[2 * i] === 0) return i;
     }
   }
 
@@ -539,7 +555,7 @@ export class SlabMap {
   private slotIn(table: Int32Array, mask: number, e: number, h: number): number {
     const want = e + 1;
     for (let i = h & mask, n = 0; ; i = (i + 1) & mask) {
-      const s = table[i]!;
+      const s = table[2 * i]!;
       if (s === want) return i;
       if (s === 0) return -1;
       if (n++ > mask) throw brokenIndex();
@@ -557,25 +573,23 @@ export class SlabMap {
     if (hole < 0) {
       const at = this.old === null ? -1 : this.slotIn(this.old, this.oldMask, e, h);
       if (at < 0) throw new Error(`SlabMap: entry ${e} is not in the index`);
-      this.old![at] = TOMBSTONE;
+      this.old![2 * at] = TOMBSTONE;
       return;
     }
-    const pages = this.pages;
-    const bits = this.pageBits;
-    const pageMask = this.pageMask;
-    const slotMask = this.slotMask;
     for (let j = (hole + 1) & mask, n = 0; ; j = (j + 1) & mask) {
       if (n++ > mask) throw brokenIndex();
-      const s = index[j]!;
+      const s = index[2 * j]!;
       if (s === 0) break;
-      const home = pages[((s - 1) >>> bits) & pageMask]!.hashes[(s - 1) & slotMask]! & mask;
+      const hj = index[2 * j + 1]!;
+      const home = hj & mask;
       // the entry at j may fill the hole unless its home lies cyclically in (hole, j]
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
-        index[hole] = s;
+        index[2 * hole] = s;
+        index[2 * hole + 1] = hj;
         hole = j;
       }
     }
-    index[hole] = 0;
+    index[2 * hole] = 0;
   }
 
   /** `e` is no longer its key's entry: its slab space is released (its ring slot is skipped later). */
