@@ -12,13 +12,21 @@
  * /metrics around each run (its p50 in the row's note: compare test/bench/service/in-process.ts, the same
  * path called directly in one process, with and without `--evict`).
  *
+ * Then the embedded routers again, once each one's in-memory store is full (loaded until it has made 5%
+ * more decisions than the store holds), with the bare server in the same rounds: a router that has served
+ * for a while writes each decision over the memory of the oldest one, where the first runs (a fresh
+ * process each, its store filling) write new memory with every decision, in tables still growing. Both
+ * sets of rows are shown, each with its target.
+ *
  * Options: `--connections N` (default 10), `--seconds S` per run (default 5), `--repeats R` (default 3),
- * `--nats URL`, `--redis URL` (defaults 127.0.0.1), `--no-nats` to skip the NATS + Redis router.
+ * `--nats URL`, `--redis URL` (defaults 127.0.0.1), `--no-nats` to skip the NATS + Redis router,
+ * `--no-full` to skip the runs with the stores full.
  */
 import { pathToFileURL } from 'node:url';
 import { DETAILED_ROUTE_FEATURES } from '../../policies/features/spec.ts';
 import { formatTable, type BenchRow } from './harness.ts';
 import { cleanUp } from './service/cleanup.ts';
+import { fillStore } from './service/fill-store.ts';
 import { load, type LoadResult } from './service/load.ts';
 import { flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type Scrape, type ServerProcess } from './service/processes.ts';
 
@@ -43,6 +51,7 @@ export async function bench(): Promise<BenchRow[]> {
   const natsUrl = flag('nats') ?? 'nats://127.0.0.1:4222';
   const redisUrl = flag('redis') ?? 'redis://127.0.0.1:6379';
   const withNats = !process.argv.includes('--no-nats');
+  const steady = !process.argv.includes('--no-full');
   const namespace = `bench${Date.now().toString(36)}`;
   const servers: ServerProcess[] = [];
   const targets: Target[] = [];
@@ -76,23 +85,20 @@ export async function bench(): Promise<BenchRow[]> {
     for (const t of targets) if (t.key !== 'bare') await waitReady(t.server);
     // warm-up: JIT and caches, not measured
     for (const t of targets) await load(t.server.url, { connections, durationSeconds: 2 });
-    for (let r = 0; r < repeats; r++) {
-      const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
-      for (const t of order) {
-        await sleep(1000);
-        const before: Scrape = t.key === 'bare' ? new Map() : await scrape(t.server);
-        const result = await load(t.server.url, { connections, durationSeconds: seconds });
-        t.results.push(result);
-        if (t.key !== 'bare') {
-          const after = await scrape(t.server);
-          t.ownP99.push(histogramQuantile(after, before, 'router_decision_duration_seconds', 0.99, 'kind="route"').value * 1e6);
-          t.ownP50.push(histogramQuantile(after, before, 'router_decision_duration_seconds', 0.5, 'kind="route"').value * 1e6);
-        }
-        process.stderr.write(
-          `bench: http ${t.label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
-            `${t.ownP99.length ? `, own p50 ${t.ownP50.at(-1)!.toFixed(1)} / p99 ${t.ownP99.at(-1)!.toFixed(1)} us` : ''}${result.non2xx || result.errors ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}\n`,
-        );
+    await measure(targets, { connections, seconds, repeats });
+    // the same embedded routers once their in-memory store is full: a router that has been serving long
+    // enough writes each new decision over the oldest one's memory, where in the runs above its tables
+    // still grow (0.4 new pages a decision)
+    if (steady) {
+      const bare = targets[0]!;
+      const full: Target[] = [{ ...bare, key: 'bare-full', results: [], ownP99: [], ownP50: [] }];
+      for (const t of targets) {
+        if (t.key === 'bare' || t.key.startsWith('nats')) continue;
+        await fillStore(t.server, t.label, connections);
+        full.push({ ...t, key: `${t.key}-full`, label: `${t.label}, store full`, results: [], ownP99: [], ownP50: [] });
       }
+      await measure(full, { connections, seconds, repeats });
+      targets.push(...full);
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -101,17 +107,46 @@ export async function bench(): Promise<BenchRow[]> {
   return rowsOf(targets, { connections, seconds, repeats });
 }
 
+/** `repeats` runs of every target, alternating (the order rotates every repeat), 1 s apart. */
+async function measure(targets: readonly Target[], o: { connections: number; seconds: number; repeats: number }): Promise<void> {
+  for (let r = 0; r < o.repeats; r++) {
+    const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+    for (const t of order) {
+      await sleep(1000);
+      const router = !t.key.startsWith('bare');
+      const before: Scrape = router ? await scrape(t.server) : new Map();
+      const result = await load(t.server.url, { connections: o.connections, durationSeconds: o.seconds });
+      t.results.push(result);
+      if (router) {
+        const after = await scrape(t.server);
+        t.ownP99.push(histogramQuantile(after, before, 'router_decision_duration_seconds', 0.99, 'kind="route"').value * 1e6);
+        t.ownP50.push(histogramQuantile(after, before, 'router_decision_duration_seconds', 0.5, 'kind="route"').value * 1e6);
+      }
+      process.stderr.write(
+        `bench: http ${t.label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+          `${t.ownP99.length ? `, own p50 ${t.ownP50.at(-1)!.toFixed(1)} / p99 ${t.ownP99.at(-1)!.toFixed(1)} us` : ''}${result.non2xx || result.errors ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''}\n`,
+      );
+    }
+  }
+}
+
 function rowsOf(targets: readonly Target[], o: { connections: number; seconds: number; repeats: number }): BenchRow[] {
   const group = 'http';
   const rows: BenchRow[] = [];
-  const bare = targets.find((t) => t.key === 'bare')!;
-  const bareRps = median(bare.results.map((r) => r.rps));
-  const bareP99 = median(bare.results.map((r) => r.p99Ms));
   const how = `${o.connections} connections, ${o.seconds} s x ${o.repeats}, medians`;
-  rows.push({ group, name: 'bare fastify POST /v1/route', value: bareRps, unit: 'req/s', note: how });
-  rows.push({ group, name: 'bare fastify p99 latency', value: bareP99, unit: 'ms' });
+  const bares = new Map<string, { rps: number; p99: number }>();
+  for (const b of targets) {
+    if (!b.key.startsWith('bare')) continue;
+    const rps = median(b.results.map((r) => r.rps));
+    const p99 = median(b.results.map((r) => r.p99Ms));
+    bares.set(b.key, { rps, p99 });
+    const full = b.key === 'bare-full';
+    rows.push({ group, name: `bare fastify POST /v1/route${full ? ', in the rounds with the stores full' : ''}`, value: rps, unit: 'req/s', note: full ? `${how}; the baseline of the "store full" rows` : how });
+    rows.push({ group, name: `bare fastify p99 latency${full ? ', in the rounds with the stores full' : ''}`, value: p99, unit: 'ms' });
+  }
   for (const t of targets) {
-    if (t === bare) continue;
+    if (t.key.startsWith('bare')) continue;
+    const { rps: bareRps, p99: bareP99 } = bares.get(t.key.endsWith('-full') ? 'bare-full' : 'bare')!;
     const rps = median(t.results.map((r) => r.rps));
     const p99 = median(t.results.map((r) => r.p99Ms));
     const failed = t.results.reduce((s, r) => s + r.non2xx + r.errors, 0);

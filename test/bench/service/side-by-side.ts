@@ -8,12 +8,15 @@
  * node flags (after those of the start script, so they override them). `--nats`: the routers run on NATS
  * and Redis (`--nats-url`, `--redis-url`, defaults 127.0.0.1; each router in a namespace of its own,
  * removed afterwards; `STORE_BUDGET_MS` from `--store-budget`, default 0), and a column gives the CPU per
- * request of the local `nats-server` and `redis-server` processes during the router's runs.
+ * request of the local `nats-server` and `redis-server` processes during the router's runs. `--full`: each
+ * (embedded) router is first loaded until its in-memory store is full (fill-store.ts), so the runs measure
+ * it at steady state.
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { renderTable } from '../../../simulator/report/table.ts';
 import { cleanUp } from './cleanup.ts';
+import { fillStore } from './fill-store.ts';
 import { load } from './load.ts';
 import { cpuSeconds, flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
 
@@ -24,6 +27,8 @@ const seconds = numberFlag('seconds', 5);
 const repeats = numberFlag('repeats', 3);
 const connections = numberFlag('connections', 10);
 const onNats = process.argv.includes('--nats');
+const full = process.argv.includes('--full');
+if (full && onNats) throw new Error('--full fills the in-memory store of embedded routers: not with --nats');
 const natsUrl = flag('nats-url') ?? 'nats://127.0.0.1:4222';
 const redisUrl = flag('redis-url') ?? 'redis://127.0.0.1:6379';
 const namespaces: string[] = [];
@@ -66,6 +71,7 @@ const rows = new Map<string, { rps: number[]; rpsRatio: number[]; p99: number[];
 for (const s of servers) rows.set(s.label, { rps: [], rpsRatio: [], p99: [], p99Ratio: [], own: [], cpu: [], services: [] });
 try {
   for (const s of servers) await load(s.p.url, { connections, durationSeconds: 2 });
+  if (full) for (const s of servers) if (s.router) await fillStore(s.p, s.label, connections);
   for (let r = 0; r < repeats; r++) {
     const order = servers.map((_, i) => servers[(i + r) % servers.length]!);
     const results = new Map<string, { rps: number; p99: number; own: number; cpu: number; services: number }>();
