@@ -11,9 +11,12 @@ import { sinceStart } from './clock.ts';
 import type { SlabArena } from './slab-arena.ts';
 import { SlabMap } from './slab-map.ts';
 
+/** Decisions an in-memory store keeps unless told otherwise (`MemoryStoreOptions.maxDecisions`). */
+export const DEFAULT_MAX_DECISIONS = 1_000_000;
+
 export interface MemoryStoreOptions {
   readonly now?: () => number;
-  /** Most decisions kept (oldest evicted first). */
+  /** Most decisions kept (oldest evicted first; default DEFAULT_MAX_DECISIONS). */
   readonly maxDecisions?: number;
   /** Where the records' bytes are kept (a router shares one between its tables). */
   readonly arena?: SlabArena;
@@ -39,7 +42,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    const maxDecisions = options.maxDecisions ?? 1_000_000;
+    const maxDecisions = options.maxDecisions ?? DEFAULT_MAX_DECISIONS;
     this.decisions = new SlabMap(maxDecisions, undefined, options.arena);
     this.transactions = new SlabMap(maxDecisions, undefined, options.arena);
   }

@@ -39,11 +39,7 @@ import type { SlabArena } from './slab-arena.ts';
 
 /** Entries per page (and half the first index's slots) to start with; tests start small to exercise paging. */
 const INITIAL_ENTRIES = 1024;
-/**
- * Entry numbers are ring positions modulo 2^30. An index slot is two Int32Array cells: the entry's number
- * + 1 (0 for an empty slot), then its key's hash, so that a probe compares hashes without reading the
- * entry's page (a random memory access per slot passed, in a table of a million entries).
- */
+/** Entry numbers are ring positions modulo 2^30. */
 const ENTRY_MASK = (1 << 30) - 1;
 /** An index slot whose entry moved or went while the table was being migrated. */
 const TOMBSTONE = -1;
@@ -116,8 +112,12 @@ export class SlabMap {
   private firstPage = 0;
   private pagesInUse = 0;
   private readonly pool: Page[] = [];
-  /** Per slot, the entry number + 1 (0 for an empty slot) and the key's hash (see ENTRY_MASK); at most half full. */
+  /**
+   * Slot i is two cells: [2i] the entry number + 1 (0 for an empty slot; TOMBSTONE only in `old`), [2i + 1]
+   * the key's hash, so that a probe compares hashes without reading the entry's page. At most half full.
+   */
   private index: Int32Array;
+  /** Slots - 1 (the index holds 2 (mask + 1) cells). */
   private mask: number;
   /** While the index grows: the table it grows from, and how many of its slots have been moved so far. */
   private old: Int32Array | null = null;

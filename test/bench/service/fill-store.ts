@@ -3,11 +3,9 @@
  * `side-by-side.ts --full`): a router that has served for a while writes each decision over the memory of
  * the oldest one, where a fresh one's tables are still growing.
  */
+import { DEFAULT_MAX_DECISIONS } from '../../../src/store/memory-store.ts';
 import { load } from './load.ts';
 import { scrape, total, type ServerProcess } from './processes.ts';
-
-/** The embedded router's in-memory store holds this many decisions (`MemoryStore`'s default `maxDecisions`). */
-export const STORE_CAPACITY = 1_000_000;
 
 /**
  * Load `server` (with the benchmark's requests, each a fresh transactionId) until it has made 5% more route
@@ -15,7 +13,7 @@ export const STORE_CAPACITY = 1_000_000;
  * on stderr per 200,000 decisions. Throws on a failed request.
  */
 export async function fillStore(server: ServerProcess, label: string, connections: number): Promise<void> {
-  const goal = Math.ceil(STORE_CAPACITY * 1.05);
+  const goal = Math.ceil(DEFAULT_MAX_DECISIONS * 1.05);
   const started = Date.now();
   const made = async () => total(await scrape(server), 'router_decisions_total', 'kind="route"');
   let n = await made();
