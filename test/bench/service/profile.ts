@@ -1,7 +1,8 @@
 /**
  * Profiling helper (not part of `npm run bench`): starts the router with `node --cpu-prof`, drives it with
  * the benchmark's load for `--seconds` (default 8), stops it, and prints the functions with the most self
- * time from the profile. `node --import tsx test/bench/service/profile.ts [--bare] [--nats] [--policy P] [--dir D]`.
+ * time from the profile. `node --import tsx test/bench/service/profile.ts [--bare] [--nats] [--policy P] [--dir D] [--env K=V,...]
+ * [--callers f,g --depth N] [--inclusive f,g]`.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,11 @@ const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', PORT: Str
 const namespace = `prof${Date.now().toString(36)}`;
 const nats = process.argv.includes('--nats');
 if (nats) Object.assign(env, { NATS_URL: 'nats://127.0.0.1:4222', REDIS_URL: 'redis://127.0.0.1:6379', ROUTER_NAMESPACE: namespace });
+// --env K=V,K2=V2: more of the router's variables (e.g. STORE_BUDGET_MS=0)
+for (const kv of flag('env')?.split(',') ?? []) {
+  const at = kv.indexOf('=');
+  if (at > 0) env[kv.slice(0, at)] = kv.slice(at + 1);
+}
 const args = process.argv.includes('--bare') ? ['--import', 'tsx', join(ROOT, 'test/bench/service/bare-server.ts'), String(port)] : startCommand();
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
@@ -77,3 +83,24 @@ for (const [id, t] of self) {
 }
 process.stdout.write('\ninclusive, % of busy time:\n');
 for (const [k, t] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) process.stdout.write(`${((100 * t) / busy).toFixed(1).padStart(5)}%  ${k}\n`);
+
+// the callers (up to --depth frames up, default 3) of the functions named with --callers a,b: their self time by call path
+const callers = flag('callers')?.split(',') ?? [];
+const depth = numberFlag('depth', 3);
+for (const fn of callers) {
+  const paths = new Map<string, number>();
+  let sum = 0;
+  for (const [id, t] of self) {
+    if (byId.get(id)!.callFrame.functionName !== fn) continue;
+    sum += t;
+    const names: string[] = [];
+    for (let cur = parent.get(id), k = 0; cur !== undefined && k < depth; cur = parent.get(cur), k++) {
+      const f = byId.get(cur)!.callFrame;
+      names.push(`${f.functionName || '(anon)'}@${f.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '').replace(/^.*\//, '')}:${f.lineNumber}`);
+    }
+    const key = names.join(' < ');
+    paths.set(key, (paths.get(key) ?? 0) + t);
+  }
+  process.stdout.write(`\n${fn}: ${((100 * sum) / busy).toFixed(1)}% of busy time, by caller:\n`);
+  for (const [k, t] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 12)) process.stdout.write(`${((100 * t) / busy).toFixed(1).padStart(5)}%  ${k}\n`);
+}
