@@ -8,6 +8,14 @@
  * many transactions, and the claim script reads a decision key it builds from ARGV. If one claim of a batch
  * fails (e.g. a foreign value of another type under a `tx:` key), the whole call fails and every claim in it
  * falls back like a store that is down: the decisions are kept by the set-if-absent write-behind.
+ *
+ * Order on the connection: the batch scripts (`BATCH_SCRIPTS`) are written to the socket when called;
+ * single commands are auto-pipelined, sent at the end of the event-loop turn (`setImmediate`) or, while an
+ * earlier auto-pipeline waits for its replies, after those. So a single command asked for before a batch
+ * script can reach Redis after it. No caller relies on that order (the decision path only runs scripts,
+ * `getDecision` is read-only and awaited by its callers, snapshots, dead letters and the retry counters
+ * use other keys); a new caller that writes with a script and reads with a single command (or the
+ * reverse) must await the first before asking for the second.
  */
 import { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../policies/errors.ts';
@@ -84,8 +92,9 @@ redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'json', ARGV[2])
 return 1
 `;
 
-/** The scripts that carry a batch each, sent as they are (not auto-pipelined). */
-const BATCH_SCRIPTS = ['routerClaimMany', 'routerPutMany', 'routerMarkOutcomes'] as const;
+
+/** The scripts that carry a batch each, by command name: sent as they are (not auto-pipelined). */
+const BATCH_SCRIPTS = { routerClaimMany: CLAIM_MANY, routerPutMany: PUT_MANY, routerMarkOutcomes: MARK_OUTCOMES } as const;
 
 interface PendingClaim {
   readonly write: DecisionWrite;
@@ -131,11 +140,9 @@ export class RedisStore implements Store {
       enableAutoPipelining: true,
       // the batch scripts already carry a turn's claims, writes or marks in one command: auto-pipelining
       // would only wrap each in a pipeline of one (about 15 us more of the router's CPU a call, measured)
-      autoPipeliningIgnoredCommands: [...BATCH_SCRIPTS],
+      autoPipeliningIgnoredCommands: Object.keys(BATCH_SCRIPTS),
     });
-    redis.defineCommand('routerClaimMany', { lua: CLAIM_MANY });
-    redis.defineCommand('routerPutMany', { lua: PUT_MANY });
-    redis.defineCommand('routerMarkOutcomes', { lua: MARK_OUTCOMES });
+    for (const [name, lua] of Object.entries(BATCH_SCRIPTS)) redis.defineCommand(name, { lua });
     redis.defineCommand('routerSaveSnapshot', { numberOfKeys: 1, lua: SAVE_SNAPSHOT });
     redis.on('ready', () => this.set('connected'));
     redis.on('close', () => {

@@ -185,26 +185,57 @@ describe.each(stores)('store: %s', (_kind, make) => {
   });
 });
 
-describe('store: redis, its connection', () => {
-  it('sends the batch scripts as they are (each already a batch) and still auto-pipelines single commands', async () => {
-    const store = new RedisStore({ url: REDIS_URL, prefix: `${uniqueNamespace()}:` });
+describe('store: redis only', () => {
+  async function connected(): Promise<{ store: RedisStore; prefix: string }> {
+    const prefix = `${uniqueNamespace()}:`;
+    const store = new RedisStore({ url: REDIS_URL, prefix });
     await store.connect();
     await until('connected', () => (store.state() === 'connected' ? true : undefined));
     cleanups.push(async () => {
       await store.clear();
       await store.close();
     });
+    return { store, prefix };
+  }
+  const write = { transactionKey: 'tx-p', decisionId: 'd-p', recordJson: '{"id":"d-p"}', ttlMs: 60_000 };
+
+  it('sends the batch scripts as they are (each already a batch) and still auto-pipelines single commands', async () => {
+    const { store } = await connected();
     const connection = store.connection;
-    // a command queued for an auto-pipeline waits there until the end of the tick; one sent as it is does not
-    const put = store.putDecisions([{ transactionKey: 'tx-p', decisionId: 'd-p', recordJson: '{"id":"d-p"}', ttlMs: 60_000 }]);
+    // every command left out of auto-pipelining is one of the store's scripts (a renamed script would not be)
+    const ignored = connection.options.autoPipeliningIgnoredCommands ?? [];
+    expect([...ignored].sort()).toEqual(['routerClaimMany', 'routerMarkOutcomes', 'routerPutMany']);
+    for (const name of ignored) expect(typeof (connection as unknown as Record<string, unknown>)[name]).toBe('function');
+    // a command queued for an auto-pipeline waits there (until a setImmediate at least); one sent as it is does not
+    const put = store.putDecisions([write]);
     expect(connection.autoPipelineQueueSize).toBe(0);
     const marked = store.markOutcomes([{ decisionId: 'd-p', seq: 7, withRecord: true }]);
     expect(connection.autoPipelineQueueSize).toBe(0);
     const got = store.getDecision('d-p');
     expect(connection.autoPipelineQueueSize).toBe(1);
     await put;
-    // in the order sent: the write, then the mark that finds its record
+    // the scripts keep their order between themselves: the mark finds the record the write stored
     expect(await marked).toEqual([{ firstSeq: 7, record: '{"id":"d-p"}' }]);
     expect(await got).toBe('{"id":"d-p"}');
+  });
+
+  it('a single command asked for before a batch script in the same turn can reach Redis after it (documented on RedisStore)', async () => {
+    const { store } = await connected();
+    const got = store.getDecision('d-p'); // auto-pipelined: sent at the end of the turn
+    const put = store.putDecisions([write]); // sent now
+    await put;
+    expect(await got).toBe('{"id":"d-p"}');
+  });
+
+  it('a claim over a transaction whose decision is gone takes it (its record written); a second claim then gets that record', async () => {
+    const { store, prefix } = await connected();
+    // the transaction key outlived its decision's record (as a key written by hand or a record evicted)
+    await store.connection.set(`${prefix}tx:tx-g`, 'd-gone', 'PX', 60_000);
+    const claim = (id: string) => ({ transactionKey: 'tx-g', decisionId: id, recordJson: JSON.stringify({ id }), ttlMs: 60_000 });
+    expect(await store.claimDecision(claim('d-new'))).toBeNull();
+    expect(await store.connection.get(`${prefix}tx:tx-g`)).toBe('d-new');
+    expect(await store.getDecision('d-new')).toBe('{"id":"d-new"}');
+    expect(await store.claimDecision(claim('d-later'))).toBe('{"id":"d-new"}');
+    expect(await store.getDecision('d-later')).toBeNull();
   });
 });
