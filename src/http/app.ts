@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { retryRoutes, type RetryDecider } from '../retry/http.ts';
 import { installErrorHandlers } from './errors.ts';
 import { ErrorsOnlyLogController, lazyChildLogger } from './request-logging.ts';
+import { TurnReplies } from './turn-replies.ts';
 import {
   DeadLetters,
   ErrorBody,
@@ -106,11 +107,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  // not async: with the in-memory store the answer is there at once (no promise, no microtask turn). A
-  // throw goes to the error handler as an async handler's rejection does; a promise is left to fastify
+  // not async: with the in-memory store the answer is there at once (no promise, no microtask turn), and
+  // is sent with the others of the turn at its end (`TurnReplies`). A throw goes to the error handler as
+  // an async handler's rejection does; a promise is left to fastify
+  const turn = new TurnReplies(JSON_UTF8, (err) => app.log.error({ err }, 'sending a route answer failed'));
   app.post('/v1/route', { schema: { summary: 'Choose a route for a payment', body: RouteRequest, response: { 200: RouteResponse, ...errors } } }, (request, reply) => {
     const answer = deps.route(request.body);
-    return answer instanceof Promise ? answer.then((a) => sentOrAnswer(reply, a)) : sentOrAnswer(reply, answer);
+    if (answer instanceof Promise) return answer.then((a) => sentOrAnswer(reply, a));
+    if (typeof answer !== 'string') return answer;
+    const raw: FastifyReply = reply; // the JSON is the response schema's already (as in `sentOrAnswer`)
+    turn.hold(raw, answer);
+    return undefined;
   });
 
   await app.register(retryRoutes, { service: deps.retry });
