@@ -92,7 +92,6 @@ redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'json', ARGV[2])
 return 1
 `;
 
-
 /** The scripts that carry a batch each, by command name: sent as they are (not auto-pipelined). */
 const BATCH_SCRIPTS = { routerClaimMany: CLAIM_MANY, routerPutMany: PUT_MANY, routerMarkOutcomes: MARK_OUTCOMES } as const;
 

@@ -13,11 +13,11 @@ import { CachedDecisions } from '../../src/decisions/recent-decisions.ts';
 import { JoinPrefetch } from '../../src/learning/join-prefetch.ts';
 import { ApprovalWindow } from '../../src/metrics/approval-window.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { RedisStore } from '../../src/store/redis-store.ts';
+import type { RedisStore } from '../../src/store/redis-store.ts';
 import { Redis } from 'ioredis';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import type { DecisionWrite, OutcomeMark, Store } from '../../src/store/store.ts';
-import { NATS_URL, REDIS_URL, busWithStream, uniqueNamespace, until } from './service-support.ts';
+import { NATS_URL, REDIS_URL, busWithStream, connectedRedisStore, uniqueNamespace, until } from './service-support.ts';
 
 const enc = new TextEncoder();
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,16 +25,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function redisStore(prefix = `${uniqueNamespace()}:`): Promise<RedisStore> {
-  const store = new RedisStore({ url: REDIS_URL, prefix });
-  await store.connect();
-  await until('redis connected', () => (store.state() === 'connected' ? true : undefined));
-  cleanups.push(async () => {
-    await store.clear();
-    await store.close();
-  });
-  return store;
-}
+const redisStore = (prefix?: string): Promise<RedisStore> => connectedRedisStore((fn) => cleanups.push(fn), prefix);
 
 function write(decisionId: string, recordJson: string): DecisionWrite {
   return { transactionKey: `route:${decisionId}`, decisionId, recordJson, ttlMs: 60_000 };

@@ -9,7 +9,7 @@ import { NatsBus } from '../../src/bus/nats-bus.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { NATS_URL, REDIS_URL, busWithStream, uniqueNamespace, until } from './service-support.ts';
+import { NATS_URL, REDIS_URL, busWithStream, connectedRedisStore, uniqueNamespace, until } from './service-support.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -188,14 +188,7 @@ describe.each(stores)('store: %s', (_kind, make) => {
 describe('store: redis only', () => {
   async function connected(): Promise<{ store: RedisStore; prefix: string }> {
     const prefix = `${uniqueNamespace()}:`;
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.connect();
-    await until('connected', () => (store.state() === 'connected' ? true : undefined));
-    cleanups.push(async () => {
-      await store.clear();
-      await store.close();
-    });
-    return { store, prefix };
+    return { store: await connectedRedisStore((fn) => cleanups.push(fn), prefix), prefix };
   }
   const write = { transactionKey: 'tx-p', decisionId: 'd-p', recordJson: '{"id":"d-p"}', ttlMs: 60_000 };
 

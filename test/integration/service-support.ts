@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { Redis } from 'ioredis';
 import type { Bus } from '../../src/bus/bus.ts';
+import { RedisStore } from '../../src/store/redis-store.ts';
 
 export const NATS_URL = process.env['TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -19,6 +20,21 @@ export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export function uniqueNamespace(): string {
   return `t${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * A `RedisStore` on REDIS_URL under `prefix` (a namespace of its own by default), connected; `onCleanup`
+ * is handed what clears its keys and closes it.
+ */
+export async function connectedRedisStore(onCleanup: (fn: () => Promise<void>) => void, prefix = `${uniqueNamespace()}:`): Promise<RedisStore> {
+  const store = new RedisStore({ url: REDIS_URL, prefix });
+  await store.connect();
+  await until('redis connected', () => (store.state() === 'connected' ? true : undefined));
+  onCleanup(async () => {
+    await store.clear();
+    await store.close();
+  });
+  return store;
 }
 
 /**

@@ -14,19 +14,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cleanUp } from './cleanup.ts';
 import { load } from './load.ts';
-import { cpuSeconds, flag, numberFlag, startBare, startRouter, waitReady } from './processes.ts';
+import { cpuSeconds, flag, numberFlag, pidsOf, startBare, startRouter, waitReady } from './processes.ts';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-function pidOf(name: string): number | undefined {
-  try {
-    const first = execFileSync('pgrep', ['-x', name]).toString().trim().split('\n')[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Minor page faults and voluntary context switches of `pid` (every thread), NaN where unreadable. */
 function counters(pid: number | undefined): { faults: number; switches: number } {
@@ -55,8 +46,8 @@ function scriptCalls(): number {
 
 const modes = (flag('modes') ?? 'bare,embedded,nats').split(',');
 const seconds = numberFlag('seconds', 6);
-const natsPid = pidOf('nats-server');
-const redisPid = pidOf('redis-server');
+const natsPid = pidsOf('nats-server')[0];
+const redisPid = pidsOf('redis-server')[0];
 const us = (a: number, b: number, n: number) => (((b - a) * 1e6) / n).toFixed(1).padStart(5);
 const per = (a: number, b: number, n: number) => ((b - a) / n).toFixed(2).padStart(5);
 process.stdout.write(`nats-server pid ${natsPid ?? '-'}, redis-server pid ${redisPid ?? '-'}; CPU in us per request, faults and switches per request\n`);

@@ -3,7 +3,7 @@
  * loader) and the bare fastify baseline, each on a free port; a Prometheus text scraper with histogram
  * quantiles; the resident memory of a child from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -230,5 +230,14 @@ export function cpuSeconds(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return Number.NaN;
+  }
+}
+
+/** The pids of the processes named exactly `name` on this machine (`pgrep -x`; empty when none or no pgrep). */
+export function pidsOf(name: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n').filter((x) => x !== '').map(Number);
+  } catch {
+    return [];
   }
 }

@@ -48,6 +48,8 @@ if (nats) await cleanUp(namespace, 'nats://127.0.0.1:4222', 'redis://127.0.0.1:6
 // the largest profile is the main thread's (tsx's loader runs in a worker that writes its own)
 const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]!;
 const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+/** A frame's file, from the package (node_modules) or the checkout's root. */
+const fileOf = (url: string): string => url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '');
 const self = new Map<number, number>();
 prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
 const byFn = new Map<string, number>();
@@ -55,7 +57,7 @@ let all = 0;
 for (const n of prof.nodes) {
   const t = self.get(n.id) ?? 0;
   all += t;
-  const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '')}:${n.callFrame.lineNumber}`;
+  const key = `${n.callFrame.functionName || '(anon)'} ${fileOf(n.callFrame.url)}:${n.callFrame.lineNumber}`;
   byFn.set(key, (byFn.get(key) ?? 0) + t);
 }
 for (const [k, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, numberFlag('top', 40))) process.stdout.write(`${((100 * t) / all).toFixed(1).padStart(5)}%  ${k}\n`);
@@ -74,7 +76,7 @@ for (const [id, t] of self) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const f = byId.get(cur)!.callFrame;
-    const key = `${f.functionName} ${f.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '')}`;
+    const key = `${f.functionName} ${fileOf(f.url)}`;
     if (wanted.includes(f.functionName) && !seen.has(key)) {
       seen.add(key);
       incl.set(key, (incl.get(key) ?? 0) + t);
@@ -96,7 +98,7 @@ for (const fn of callers) {
     const names: string[] = [];
     for (let cur = parent.get(id), k = 0; cur !== undefined && k < depth; cur = parent.get(cur), k++) {
       const f = byId.get(cur)!.callFrame;
-      names.push(`${f.functionName || '(anon)'}@${f.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '').replace(/^.*\//, '')}:${f.lineNumber}`);
+      names.push(`${f.functionName || '(anon)'}@${fileOf(f.url).replace(/^.*\//, '')}:${f.lineNumber}`);
     }
     const key = names.join(' < ');
     paths.set(key, (paths.get(key) ?? 0) + t);

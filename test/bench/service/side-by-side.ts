@@ -12,13 +12,12 @@
  * (embedded) router is first loaded until its in-memory store is full (fill-store.ts), so the runs measure
  * it at steady state.
  */
-import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { renderTable } from '../../../simulator/report/table.ts';
 import { cleanUp } from './cleanup.ts';
 import { fillStore } from './fill-store.ts';
 import { load } from './load.ts';
-import { cpuSeconds, flag, histogramQuantile, median, numberFlag, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
+import { cpuSeconds, flag, histogramQuantile, median, numberFlag, pidsOf, scrape, startBare, startRouter, waitReady, type ServerProcess } from './processes.ts';
 
 
 const trees = (flag('trees') ?? '.').split(',').map((t) => resolve(t));
@@ -33,19 +32,8 @@ const natsUrl = flag('nats-url') ?? 'nats://127.0.0.1:4222';
 const redisUrl = flag('redis-url') ?? 'redis://127.0.0.1:6379';
 const namespaces: string[] = [];
 
-/** The pids of the local NATS and Redis servers (empty when they are not on this machine). */
-function servicePids(): number[] {
-  const pids: number[] = [];
-  for (const name of ['nats-server', 'redis-server']) {
-    try {
-      pids.push(...execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n').filter((x) => x !== '').map(Number));
-    } catch {
-      // not running here
-    }
-  }
-  return pids;
-}
-const services = onNats ? servicePids() : [];
+// the local NATS and Redis servers (none when they are not on this machine)
+const services = onNats ? [...pidsOf('nats-server'), ...pidsOf('redis-server')] : [];
 const servicesCpu = () => services.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 const servers: { label: string; p: ServerProcess; router: boolean }[] = [{ label: 'bare fastify', p: await startBare(), router: false }];
